@@ -1,0 +1,45 @@
+"""The installed layout: ftui.core / ftui.tui / ftui.templates, every subpackage listed, fast --help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import tomllib
+
+from conftest import REPO_DIR
+
+
+def test_every_subpackage_is_listed_in_pyproject() -> None:
+    listed = set(tomllib.loads((REPO_DIR / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = set()
+    for folder, prefix in (("core", "ftui.core"), ("tui", "ftui.tui"), ("templates", "ftui.templates")):
+        for init in (REPO_DIR / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(REPO_DIR / folder)
+            found.add(".".join([prefix, *rel.parts]) if rel.parts else prefix)
+    assert found == listed
+
+
+def test_core_never_imports_the_ui() -> None:
+    offenders = []
+    for path in (REPO_DIR / "core").rglob("*.py"):
+        text = path.read_text()
+        if "import textual" in text or "from textual" in text or "ftui.tui" in text:
+            offenders.append(str(path))
+    assert offenders == []
+
+
+def test_help_is_fast_and_imports_no_heavy_module() -> None:
+    code = (
+        "import sys, time; t=time.perf_counter(); from ftui.tui.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy=[m for m in ('torch','transformers','datasets','textual') if m in sys.modules]\n"
+        "print('HEAVY', heavy); print('TIME', time.perf_counter()-t)"
+    )
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    wall = time.perf_counter() - start
+    assert "HEAVY []" in out
+    assert "train" in out and "estimate" in out
+    assert wall < 2.0  # whole interpreter start; the in-process part is checked below
+    assert float(out.split("TIME")[1]) < 0.5
