@@ -1,0 +1,58 @@
+"""Config problems: each one knows its key path and YAML line; `ConfigError` reports them all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ftui.core.errors import ConfigUserError
+
+KeyPath = tuple[str | int, ...]
+
+
+def format_key_path(path: KeyPath) -> str:
+    """('datasets', 0, 'type') -> 'datasets[0].type'."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+@dataclass
+class Problem:
+    """One thing wrong (or worth a warning) in a config, with where it is."""
+
+    path: KeyPath
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    line: int | None = None  # 1-based line in the YAML file, when known
+    column: int | None = None
+
+    @property
+    def key(self) -> str:
+        return format_key_path(self.path)
+
+    def text(self, source: str | None = None) -> str:
+        """`config.yml:12: datasets[0].type: message` (parts that are unknown are left out)."""
+        where = ""
+        if source is not None:
+            where = f"{source}:{self.line}: " if self.line is not None else f"{source}: "
+        key = f"{self.key}: " if self.path else ""
+        return f"{where}{key}{self.message}"
+
+
+class ConfigError(ConfigUserError):
+    """An invalid config. The message lists every problem, one per line, as `file:line: key: what`."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None, hint: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        lines = [p.text(source) for p in problems]
+        if len(lines) == 1:
+            message = lines[0]
+        else:
+            message = f"{len(lines)} problems in {source or 'config'}:\n" + "\n".join(f"  {x}" for x in lines)
+        super().__init__(message, hint or "fix the keys above; docs/config.md lists every key and its values")

@@ -1,0 +1,145 @@
+"""Rules that relate several keys (Axolotl's cross-field checks and a few of ftui's own).
+
+Each rule yields `Problem`s with the key path to blame; the loader adds YAML lines. Errors stop the run;
+warnings are shown and the run goes on. docs/config.md lists the rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ftui.core.config.errors import Problem
+
+if TYPE_CHECKING:
+    from ftui.core.config.schema import FtuiConfig
+
+
+def check_rules(config: FtuiConfig) -> list[Problem]:
+    """Every cross-field problem of a config whose single fields are already valid."""
+    problems: list[Problem] = []
+    problems += _quantization(config)
+    problems += _precision(config)
+    problems += _evaluation(config)
+    problems += _schedule(config)
+    problems += _adapter(config)
+    problems += _templates(config)
+    return problems
+
+
+def _is_set(config: FtuiConfig, key: str) -> bool:
+    return key in config.model_fields_set and getattr(config, key) is not None
+
+
+def _quantization(c: FtuiConfig) -> list[Problem]:
+    out = []
+    if c.load_in_4bit and c.load_in_8bit:
+        out.append(Problem(("load_in_8bit",), "load_in_4bit and load_in_8bit are both true; choose one"))
+    if c.adapter == "qlora" and not c.load_in_4bit:
+        out.append(Problem(("adapter",), "adapter: qlora requires load_in_4bit: true"))
+    if c.adapter is None and (c.load_in_4bit or c.load_in_8bit):
+        key = "load_in_4bit" if c.load_in_4bit else "load_in_8bit"
+        out.append(
+            Problem(
+                (key,),
+                f"{key} without an adapter would fully fine-tune quantized weights, which cannot be trained; "
+                "set adapter: qlora (4-bit) or adapter: lora (8-bit), or remove the key",
+            )
+        )
+    return out
+
+
+def _precision(c: FtuiConfig) -> list[Problem]:
+    if c.bf16 is True and c.fp16:
+        return [Problem(("fp16",), "bf16 and fp16 are both true; choose one")]
+    return []
+
+
+def _evaluation(c: FtuiConfig) -> list[Problem]:
+    out = []
+    if c.evals_per_epoch is not None and c.eval_steps is not None:
+        out.append(
+            Problem(("eval_steps",), "eval_steps and evals_per_epoch are mutually exclusive; keep one")
+        )
+    if c.saves_per_epoch is not None and c.save_steps is not None:
+        out.append(
+            Problem(("save_steps",), "save_steps and saves_per_epoch are mutually exclusive; keep one")
+        )
+    if c.val_set_size == 0:
+        if c.early_stopping_patience is not None:
+            out.append(
+                Problem(
+                    ("early_stopping_patience",),
+                    "early stopping needs an eval loss, but val_set_size is 0; set val_set_size (e.g. 0.05)",
+                )
+            )
+        for key in ("evals_per_epoch", "eval_steps"):
+            if getattr(c, key):
+                out.append(
+                    Problem(
+                        (key,), "val_set_size is 0, so there is no eval set and no evaluation runs", "warning"
+                    )
+                )
+    return out
+
+
+def _schedule(c: FtuiConfig) -> list[Problem]:
+    out = []
+    if c.warmup_steps is not None and c.warmup_ratio is not None:
+        out.append(
+            Problem(("warmup_ratio",), "warmup_steps and warmup_ratio are mutually exclusive; keep one")
+        )
+    if c.max_steps is not None and "num_epochs" in c.model_fields_set:
+        out.append(
+            Problem(
+                ("max_steps",),
+                "max_steps is set, so training stops there and num_epochs only shapes the data order",
+                "warning",
+            )
+        )
+    if c.loss_watchdog_patience is not None and c.loss_watchdog_threshold is None:
+        out.append(
+            Problem(("loss_watchdog_patience",), "has no effect without loss_watchdog_threshold", "warning")
+        )
+    return out
+
+
+def _adapter(c: FtuiConfig) -> list[Problem]:
+    out = []
+    if c.lora_target_linear and c.lora_target_modules:
+        out.append(
+            Problem(
+                ("lora_target_modules",),
+                "lora_target_linear: true already targets every linear layer; lora_target_modules is added to it",
+                "warning",
+            )
+        )
+    if c.adapter is None and c.lora_model_dir:
+        out.append(Problem(("lora_model_dir",), "is ignored without an adapter (lora or qlora)", "warning"))
+    return out
+
+
+def _templates(c: FtuiConfig) -> list[Problem]:
+    out = []
+    if c.chat_template == "jinja" and not c.chat_template_jinja:
+        out.append(
+            Problem(
+                ("chat_template_jinja",),
+                "chat_template: jinja needs the template text in chat_template_jinja",
+            )
+        )
+    if c.chat_template_jinja and c.chat_template not in (None, "jinja"):
+        out.append(
+            Problem(
+                ("chat_template_jinja",),
+                f"is ignored because chat_template is {c.chat_template!r}, not 'jinja'",
+                "warning",
+            )
+        )
+    for i, ds in enumerate(c.datasets):
+        if ds.chat_template == "jinja" and not (ds.chat_template_jinja or c.chat_template_jinja):
+            out.append(
+                Problem(
+                    ("datasets", i, "chat_template_jinja"), "chat_template: jinja needs chat_template_jinja"
+                )
+            )
+    return out
