@@ -95,7 +95,7 @@ class EventReader:
                 if size < self.offset:  # file truncated or replaced: start over
                     self.offset, self._partial = 0, b""
                 f.seek(self.offset)
-                chunk = f.read(max_bytes)
+                chunk = f.read(min(max_bytes, size - self.offset))  # read(n) preallocates n bytes
         except FileNotFoundError:
             return []
         self.offset += len(chunk)
