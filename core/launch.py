@@ -1,0 +1,233 @@
+"""Start, stop, kill and resume trainer subprocesses.
+
+The trainer runs as `python -m ftui.tui.cli train CONFIG` (with `--num-processes N` it builds its own
+`accelerate launch` command) in its own session, so the TUI's terminal signals never reach it and one
+signal to its process group reaches every rank. stdin is detached (a child that inherits it steals
+keystrokes); stdout/stderr go to `RUN_DIR/launch.log`; `RUN_DIR/launch.json` records the pid so any later
+monitor (another terminal, a restarted TUI) can find, watch and stop it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ftui.core.errors import UserError
+from ftui.core.events import number, read_events
+from ftui.core.runs import LAUNCH_FILE, LOG_FILE, pid_alive, read_launch_info
+
+DEFAULT_OUTPUT_DIR = "./outputs"
+
+
+@dataclass
+class LaunchedRun:
+    """A trainer this process started: the handle that reaps it (no zombies) and signals its group."""
+
+    run_dir: Path
+    command: list[str]
+    log_path: Path
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def poll(self) -> int | None:
+        """Exit code once it ended (and reap it), else None."""
+        return self.process.poll()
+
+    @property
+    def running(self) -> bool:
+        return self.poll() is None
+
+    def stop(self) -> None:
+        """Graceful stop: SIGTERM to the whole group; the trainer finishes its step, checkpoints, exits."""
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Immediate stop: SIGKILL to the whole group (the last complete checkpoint stays loadable)."""
+        self._signal(signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Wait for the exit (reaping it); None if still running after `timeout`."""
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _signal(self, sig: int) -> None:
+        if self.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def output_dir_of(config_path: str | Path) -> Path:
+    """The config's `output_dir` (where the trainer writes events), read with a safe YAML loader."""
+    from ruamel.yaml import YAML
+
+    path = Path(config_path)
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    except OSError as err:
+        raise UserError(f"cannot read config {path}: {err.strerror}", "check the path") from err
+    except Exception as err:  # ruamel raises several YAMLError subclasses
+        raise UserError(f"{path}: not valid YAML ({err})", "fix the YAML or open it in the wizard") from err
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping of settings", "see docs/config.md")
+    return Path(str(data.get("output_dir") or DEFAULT_OUTPUT_DIR))
+
+
+def train_command(
+    config_path: str | Path,
+    *,
+    resume: bool = False,
+    num_processes: int = 1,
+    extra_args: Sequence[str] = (),
+) -> list[str]:
+    """The `ftui train` command line, run with this interpreter (works without `ftui` on PATH)."""
+    command = [sys.executable, "-m", "ftui.tui.cli", "train", str(config_path)]
+    if resume:
+        command.append("--resume")
+    if num_processes > 1:
+        command += ["--num-processes", str(num_processes)]
+    return command + list(extra_args)
+
+
+def launch_training(
+    config_path: str | Path,
+    run_dir: str | Path | None = None,
+    *,
+    resume: bool = False,
+    num_processes: int = 1,
+    command: Sequence[str] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
+) -> LaunchedRun:
+    """Start a trainer in its own session and record it in `run_dir` (default: the config's output_dir).
+
+    `command` replaces the `ftui train` command line (tests use a fake trainer).
+    """
+    base = Path(cwd) if cwd else Path.cwd()
+    run_path = Path(run_dir) if run_dir is not None else output_dir_of(config_path)
+    if not run_path.is_absolute():
+        run_path = base / run_path
+    run_path.mkdir(parents=True, exist_ok=True)
+    argv = (
+        list(command) if command else train_command(config_path, resume=resume, num_processes=num_processes)
+    )
+    log_path = run_path / LOG_FILE
+    child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with open(log_path, "ab") as log:
+        log.write(f"\n$ {' '.join(argv)}\n".encode())
+        log.flush()
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=str(base),
+            env=child_env,
+        )
+    info = {
+        "pid": process.pid,
+        "command": argv,
+        "config": str(Path(config_path).resolve()) if config_path else None,
+        "started": time.time(),
+        "resume": resume,
+        "cwd": str(base),
+        "log": LOG_FILE,
+    }
+    tmp = run_path / f".{LAUNCH_FILE}.tmp"
+    tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
+    os.replace(tmp, run_path / LAUNCH_FILE)
+    return LaunchedRun(run_dir=run_path, command=argv, log_path=log_path, process=process)
+
+
+def _run_pids(run_dir: Path) -> list[tuple[int, float | None]]:
+    """Candidate (pid, created-not-after) pairs: the launcher from launch.json, then the trainer's own."""
+    pids: list[tuple[int, float | None]] = []
+    info = read_launch_info(run_dir)
+    if info and number(info.get("pid")):
+        pids.append((int(number(info["pid"]) or 0), number(info.get("started"))))
+    for event in _started_events(run_dir):
+        pid = number(event.get("pid"))
+        if pid:
+            pids.append((int(pid), number(event.get("time"))))
+    return pids
+
+
+def _started_events(run_dir: Path) -> list[dict[str, Any]]:
+    return [e for e in read_events(run_dir) if e.get("type") == "run_started"][-1:]
+
+
+def signal_run(run_dir: str | Path, sig: int = signal.SIGTERM) -> int:
+    """Signal a run started elsewhere (another terminal, an earlier TUI); returns the pid signalled.
+
+    A process that leads its own group (ftui's launches, shell jobs) gets the signal group-wide so every
+    rank of a multi-GPU run hears it; otherwise only that process does.
+    """
+    run_path = Path(run_dir)
+    for pid, not_before in _run_pids(run_path):
+        if not pid_alive(pid, not_before):
+            continue
+        try:
+            if os.getpgid(pid) == pid and pid != os.getpgid(0):
+                os.killpg(pid, sig)
+            else:
+                os.kill(pid, sig)
+        except ProcessLookupError:
+            continue
+        except PermissionError as err:
+            raise UserError(
+                f"not allowed to signal pid {pid} of {run_path}", "it belongs to another user"
+            ) from err
+        return pid
+    raise UserError(f"no live trainer process for {run_path}", "the run has already ended")
+
+
+def stop_run(run_dir: str | Path) -> int:
+    """Graceful stop (SIGTERM): the trainer checkpoints, writes `stopped` and exits."""
+    return signal_run(run_dir, signal.SIGTERM)
+
+
+def kill_run(run_dir: str | Path) -> int:
+    """Immediate stop (SIGKILL); the monitor will show the run as `died`."""
+    return signal_run(run_dir, signal.SIGKILL)
+
+
+def resume_config_path(run_dir: str | Path) -> Path:
+    """The config to resume a run with: the one it was launched with, else the copy the trainer saved."""
+    run_path = Path(run_dir)
+    info = read_launch_info(run_path) or {}
+    candidates = [Path(info["config"])] if info.get("config") else []
+    candidates += [run_path / name for name in ("config.yml", "config.yaml", "ftui_config.yml")]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise UserError(
+        f"cannot resume {run_path}: no config found (looked for {', '.join(str(c) for c in candidates)})",
+        "run `ftui train CONFIG --resume` with the run's config",
+    )
+
+
+def resume_run(run_dir: str | Path, *, command: Sequence[str] | None = None) -> LaunchedRun:
+    """Relaunch a stopped or died run with `--resume` into the same run directory, from the same folder.
+
+    `command` replaces the `ftui train CONFIG --resume` command line (tests use a fake trainer).
+    """
+    run_path = Path(run_dir)
+    info = read_launch_info(run_path) or {}
+    config = resume_config_path(run_path) if command is None else Path(info.get("config") or run_path)
+    return launch_training(config, run_path, resume=True, command=command, cwd=info.get("cwd"))

@@ -1,0 +1,100 @@
+"""Run discovery and incremental summaries (core/runs.py), driven by fake_trainer's deterministic history."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fake_trainer import loss_at, write_history
+from ftui.core.runs import RunState, default_workspace, find_run_dirs, list_runs, pid_alive
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_finished_run_summary(tmp_path: Path) -> None:
+    run = write_history(tmp_path / "a", 20, 20, end="finished")
+    summary = RunState(run).read_all().summary()
+    assert summary.status == "finished"
+    assert summary.model == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert summary.step == 20 and summary.total_steps == 20
+    assert summary.final_loss == pytest.approx(loss_at(20), abs=1e-6)
+    assert summary.best_loss == pytest.approx(min(loss_at(s) + 0.08 for s in (5, 10, 15, 20)), abs=1e-6)
+    assert summary.duration_s == pytest.approx(16.0)
+
+
+def test_statuses_running_failed_stopped_died(tmp_path: Path) -> None:
+    assert RunState(write_history(tmp_path / "r", 5, 20, t0=time.time())).read_all().status == "running"
+    failed = RunState(write_history(tmp_path / "f", 5, 20, end="failed")).read_all()
+    assert failed.status == "failed" and failed.error is not None and "OutOfMemoryError" in failed.error
+    assert RunState(write_history(tmp_path / "s", 5, 20, end="stopped")).read_all().status == "stopped"
+    assert RunState(write_history(tmp_path / "d", 5, 20, pid=_dead_pid())).read_all().status == "died"
+
+
+def test_poll_is_incremental_and_tolerates_partial_line(tmp_path: Path) -> None:
+    run = write_history(tmp_path / "p", 3, 20, partial=True)
+    state = RunState(run)
+    assert state.poll() is True
+    assert state.step == 3 and len(state.loss) == 3
+    size = (run / "events.jsonl").stat().st_size
+    assert state.reader.offset == size  # everything read once, the partial tail buffered
+    version = state.version
+    assert state.poll() is False and state.version == version
+    text = (run / "events.jsonl").read_text()
+    line_start = text.rfind("\n") + 1
+    full = json.dumps(json.loads(json.dumps(__import__("fake_trainer").step_event(4, 20, 1.0))))
+    (run / "events.jsonl").write_text(text[:line_start] + full + "\n")
+    state.reader.offset = line_start  # the file was rewritten for the test; a real writer only appends
+    state.reader._partial = b""
+    assert state.poll() is True and state.step == 4
+
+
+def test_resume_truncates_repeated_steps(tmp_path: Path) -> None:
+    run = write_history(tmp_path / "x", 30, 40, end="stopped")
+    state = RunState(run).read_all()
+    from fake_trainer import started_event, step_event
+
+    with open(run / "events.jsonl", "a") as f:
+        f.write(json.dumps(started_event(40, 1, 2.0, resumed_from=20)) + "\n")
+        f.write(json.dumps(step_event(21, 40, 3.0)) + "\n")
+    state.poll()
+    xs, _ = state.loss.points()
+    assert xs[-1] == 21 and xs.count(21) == 1
+    assert state.terminal is None
+
+
+def test_list_runs_finds_nested_runs_newest_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_history(tmp_path / "old", 5, 5, end="finished")
+    write_history(tmp_path / "live", 2, 5, t0=time.time() + 60)  # our pid, newest
+    write_history(tmp_path / "group" / "new", 5, 5, end="failed")
+    (tmp_path / "new_launch").mkdir()
+    (tmp_path / "new_launch" / "launch.json").write_text(json.dumps({"pid": _dead_pid(), "started": 1.0}))
+    (tmp_path / "notarun").mkdir()
+    dirs = find_run_dirs(tmp_path)
+    assert {d.name for d in dirs} == {"old", "new", "new_launch", "live"}
+    runs = list_runs(tmp_path)
+    assert {r.name: r.status for r in runs} == {
+        "old": "finished",
+        "new": "failed",
+        "new_launch": "died",
+        "live": "running",
+    }
+    assert runs[0].name == "live"
+    monkeypatch.setenv("FTUI_RUNS", str(tmp_path))
+    assert default_workspace() == tmp_path
+
+
+def test_pid_alive() -> None:
+    import os
+
+    assert pid_alive(os.getpid())
+    assert not pid_alive(_dead_pid())
+    assert not pid_alive(None)
+    assert not pid_alive(os.getpid(), not_before=0.0)  # created after the given time: a recycled pid
