@@ -1,0 +1,1 @@
+"""Datasets: sources (files, folders, hub), format detection, row validation, the neutral `Example`."""
