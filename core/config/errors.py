@@ -41,18 +41,23 @@ class Problem:
         if source is not None:
             where = f"{source}:{self.line}: " if self.line is not None else f"{source}: "
         key = f"{self.key}: " if self.path else ""
-        return f"{where}{key}{self.message}"
+        level = "warning: " if self.severity == "warning" else ""
+        return f"{where}{level}{key}{self.message}"
 
 
 class ConfigError(ConfigUserError):
-    """An invalid config. The message lists every problem, one per line, as `file:line: key: what`."""
+    """An invalid config. The message lists every problem, one per line, as `file:line: key: what`,
+    followed by warnings (unknown keys) that may explain them. `problems` holds the errors."""
 
     def __init__(self, problems: list[Problem], source: str | None = None, hint: str | None = None) -> None:
-        self.problems = problems
+        self.problems = [p for p in problems if p.severity == "error"]
+        self.warnings = [p for p in problems if p.severity == "warning"]
         self.source = source
-        lines = [p.text(source) for p in problems]
+        lines = [p.text(source) for p in self.problems + self.warnings]
         if len(lines) == 1:
             message = lines[0]
         else:
-            message = f"{len(lines)} problems in {source or 'config'}:\n" + "\n".join(f"  {x}" for x in lines)
+            count = len(self.problems)
+            head = f"{count} problem{'s' if count != 1 else ''} in {source or 'config'}:"
+            message = head + "\n" + "\n".join(f"  {x}" for x in lines)
         super().__init__(message, hint or "fix the keys above; docs/config.md lists every key and its values")

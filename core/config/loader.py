@@ -110,7 +110,9 @@ def parse_config(text: str, source: str = "<string>", base_dir: str | Path | Non
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         errors.sort(key=lambda p: (p.line or 0, p.key))
-        raise ConfigError(errors, source)
+        for note in notes.warnings:  # a misspelt key often explains an error: show them together
+            note.line = line_of(document, note.path)
+        raise ConfigError(errors + notes.warnings, source)
     assert config is not None
     config.base_dir = Path(base_dir) if base_dir is not None else None
 
@@ -289,7 +291,9 @@ def _message(item: dict[str, Any]) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
-    return msg
+    if item.get("input", ...) is None and msg.startswith("Input should be"):
+        return "is empty but needs a value"
+    return msg.replace("Input should be", "must be", 1)
 
 
 def _is_scalar(value: Any) -> bool:

@@ -35,7 +35,7 @@ def _quantization(c: FtuiConfig) -> list[Problem]:
     if c.load_in_4bit and c.load_in_8bit:
         out.append(Problem(("load_in_8bit",), "load_in_4bit and load_in_8bit are both true; choose one"))
     if c.adapter == "qlora" and not c.load_in_4bit:
-        out.append(Problem(("adapter",), "adapter: qlora requires load_in_4bit: true"))
+        out.append(Problem(("adapter",), "qlora requires load_in_4bit: true"))
     if c.adapter is None and (c.load_in_4bit or c.load_in_8bit):
         key = "load_in_4bit" if c.load_in_4bit else "load_in_8bit"
         out.append(
@@ -65,20 +65,42 @@ def _evaluation(c: FtuiConfig) -> list[Problem]:
             Problem(("save_steps",), "save_steps and saves_per_epoch are mutually exclusive; keep one")
         )
     if c.val_set_size == 0:
-        if c.early_stopping_patience is not None:
+        if c.eval_steps is not None:
+            out.append(
+                Problem(
+                    ("eval_steps",), "needs an eval set, but val_set_size is 0; set val_set_size (e.g. 0.05)"
+                )
+            )
+        if c.evals_per_epoch:
+            out.append(
+                Problem(
+                    ("evals_per_epoch",),
+                    "val_set_size is 0, so there is no eval set and no evaluation runs",
+                    "warning",
+                )
+            )
+    if c.early_stopping_patience is not None:
+        if c.val_set_size == 0:
             out.append(
                 Problem(
                     ("early_stopping_patience",),
                     "early stopping needs an eval loss, but val_set_size is 0; set val_set_size (e.g. 0.05)",
                 )
             )
-        for key in ("evals_per_epoch", "eval_steps"):
-            if getattr(c, key):
-                out.append(
-                    Problem(
-                        (key,), "val_set_size is 0, so there is no eval set and no evaluation runs", "warning"
-                    )
+        elif c.eval_steps is None and not c.evals_per_epoch:
+            out.append(
+                Problem(
+                    ("early_stopping_patience",),
+                    "early stopping needs evaluations; set evals_per_epoch or eval_steps",
                 )
+            )
+        elif c.save_steps is not None and c.eval_steps is not None and c.save_steps % c.eval_steps != 0:
+            out.append(
+                Problem(
+                    ("save_steps",),
+                    "with early_stopping_patience, save_steps must be a multiple of eval_steps",
+                )
+            )
     return out
 
 

@@ -8,7 +8,7 @@ can be reported with its line (see loader.py). docs/config.md is the reference f
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ftui.core.config.choices import (
     CHAT_TEMPLATE_ALIASES,
@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
     ValidationInfo,
     field_validator,
@@ -56,10 +57,54 @@ def canonical_chat_template(name: str | None) -> str | None:
     return CHAT_TEMPLATE_ALIASES.get(name, name)
 
 
+def _accepts_none(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation)
+
+
 class _Section(BaseModel):
-    """Base for config sections: keeps keys it does not know (they round-trip on save)."""
+    """Base for config sections: keeps keys it does not know (they round-trip on save), and reads an
+    empty key (`debug:`) as the key's default, like Axolotl, remembering it so saving writes it empty again."""
 
     model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True)
+
+    _null_keys: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _empty_means_default(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        nulls = []
+        if isinstance(data, dict):
+            data = dict(data)
+            for key, value in data.items():
+                info = cls.model_fields.get(key) if isinstance(key, str) else None
+                if (
+                    value is None
+                    and info is not None
+                    and not info.is_required()
+                    and not _accepts_none(info.annotation)
+                ):
+                    data[key] = info.get_default(call_default_factory=True)
+                    nulls.append(key)
+        model = handler(data)
+        if nulls and isinstance(model, _Section):
+            model._null_keys = frozenset(nulls)
+        return model
+
+    def _dump_set(self) -> dict[str, Any]:
+        """Keys that were set (plus unknown ones), with keys that were empty in the file empty again
+        while they still hold their default."""
+        data = self.model_dump(mode="json", exclude_unset=True)
+        for key in self._null_keys:
+            info = type(self).model_fields[key]
+            if key in data and getattr(self, key) == info.get_default(call_default_factory=True):
+                data[key] = None
+        for key in list(data):
+            value = getattr(self, key, None)
+            if isinstance(value, _Section):
+                data[key] = value._dump_set()
+            elif isinstance(value, list) and value and all(isinstance(v, _Section) for v in value):
+                data[key] = [v._dump_set() for v in value]
+        return data
 
 
 class SpecialTokensConfig(_Section):
@@ -115,7 +160,7 @@ class DatasetConfig(_Section):
     message_field_training_detail: str | None = None
     roles: dict[str, list[str]] | None = None
     roles_to_train: list[str] | None = None
-    train_on_eos: Literal["turn", "all", "last", "none"] | None = None
+    train_on_eos: Literal["turn", "all", "last"] | None = None
     drop_system_message: bool | None = None
     conversation: str | None = None
     chat_template: str | None = None
@@ -377,7 +422,10 @@ class FtuiConfig(_Section):
 
     @property
     def chat_template_name(self) -> str | None:
-        """`chat_template` with Axolotl aliases mapped to ftui's template names."""
+        """`chat_template` with Axolotl aliases mapped to ftui's template names; like Axolotl, a
+        `chat_template_jinja` without `chat_template` means "jinja"."""
+        if self.chat_template is None and self.chat_template_jinja:
+            return "jinja"
         return canonical_chat_template(self.chat_template)
 
     @property
@@ -402,5 +450,4 @@ class FtuiConfig(_Section):
     def to_yaml_dict(self) -> dict[str, Any]:
         """An Axolotl-compatible plain dict: keys that were set (in the file or in code), unknown keys kept,
         secrets removed. Defaults that were never set are left out, so the file stays as short as the user's."""
-        data = self.model_dump(mode="json", exclude_unset=True)
-        return {k: v for k, v in data.items() if not is_secret_key(k)}
+        return {k: v for k, v in self._dump_set().items() if not is_secret_key(k)}
