@@ -1,0 +1,116 @@
+"""What a prepared dataset contains, in numbers: rows, drops, tokens, lengths, duplicates, packing.
+
+The collector sees every tokenized example once, in order, and keeps only lengths and small hashes, so it
+costs little next to tokenizing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from array import array
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+IGNORE_INDEX = -100
+PERCENTILES = (50, 90, 99)
+
+
+@dataclass
+class DatasetStats:
+    """Counts for one prepared dataset; `rows` counts kept examples (train + validation)."""
+
+    rows: int = 0
+    train_rows: int = 0
+    val_rows: int = 0
+    source_rows: int = 0
+    dropped: int = 0
+    dropped_too_long: int = 0
+    dropped_no_trainable: int = 0
+    truncated: int = 0
+    total_tokens: int = 0
+    trainable_tokens: int = 0
+    length_percentiles: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    sequence_len: int = 0
+    packing_efficiency: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatasetStats:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def length_percentiles(lengths: Sequence[int]) -> dict[str, int]:
+    """Nearest-rank p50/p90/p99 and max of example lengths (all 0 for no examples)."""
+    if not lengths:
+        return {**{f"p{p}": 0 for p in PERCENTILES}, "max": 0}
+    ordered = sorted(lengths)
+    result = {f"p{p}": ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] for p in PERCENTILES}
+    result["max"] = ordered[-1]
+    return result
+
+
+class StatsCollector:
+    """Accumulates stats while examples stream past (kept ones via `add`, dropped ones via `drop`)."""
+
+    def __init__(self, sequence_len: int) -> None:
+        self.sequence_len = sequence_len
+        self.lengths: list[int] = []
+        self.total_tokens = 0
+        self.trainable_tokens = 0
+        self.truncated = 0
+        self.dropped_too_long = 0
+        self.dropped_no_trainable = 0
+        self.duplicates = 0
+        self._seen: set[bytes] = set()
+
+    def add(self, input_ids: Sequence[int], labels: Sequence[int], truncated: bool = False) -> None:
+        self.lengths.append(len(input_ids))
+        self.total_tokens += len(input_ids)
+        self.trainable_tokens += sum(1 for label in labels if label != IGNORE_INDEX)
+        self.truncated += int(truncated)
+        key = hashlib.blake2b(
+            array("q", input_ids).tobytes() + b"|" + array("q", labels).tobytes(), digest_size=16
+        ).digest()
+        if key in self._seen:
+            self.duplicates += 1
+        else:
+            self._seen.add(key)
+
+    def drop(self, reason: str) -> None:
+        if reason == "too_long":
+            self.dropped_too_long += 1
+        elif reason == "no_trainable":
+            self.dropped_no_trainable += 1
+        else:
+            raise ValueError(f"unknown drop reason {reason!r}")
+
+    def result(self, train_rows: int, val_rows: int) -> DatasetStats:
+        dropped = self.dropped_too_long + self.dropped_no_trainable
+        return DatasetStats(
+            rows=len(self.lengths),
+            train_rows=train_rows,
+            val_rows=val_rows,
+            source_rows=len(self.lengths) + dropped,
+            dropped=dropped,
+            dropped_too_long=self.dropped_too_long,
+            dropped_no_trainable=self.dropped_no_trainable,
+            truncated=self.truncated,
+            total_tokens=self.total_tokens,
+            trainable_tokens=self.trainable_tokens,
+            length_percentiles=length_percentiles(self.lengths),
+            duplicates=self.duplicates,
+            sequence_len=self.sequence_len,
+        )
+
+
+def column_lengths(dataset: Any, column: str = "input_ids") -> list[int]:
+    """Row lengths of a list column, read from Arrow without turning the rows into Python lists."""
+    import pyarrow.compute as pc
+
+    return pc.list_value_length(dataset.with_format("arrow")[column]).to_pylist()
