@@ -149,13 +149,22 @@ def save_config(config: FtuiConfig, path: str | Path, document: Any = None) -> l
 
         document = CommentedMap()
     secrets = sorted(k for k in config.extra_keys if is_secret_key(k))
-    merge_into(document, config.to_yaml_dict())
+    merge_into(document, config.to_yaml_dict(), _baseline(document))
     atomic_write_text(path, dump_document(document))
     return [
         f"{path}: {key} was not written (secrets never go into config files); "
         "pass it through the environment instead (HF_TOKEN, WANDB_API_KEY)"
         for key in secrets
     ]
+
+
+def _baseline(document: Any) -> dict[str, Any] | None:
+    """What the document meant when read, normalized like `to_yaml_dict`, or None when it was not valid."""
+    try:
+        data = to_plain(document)
+        return FtuiConfig.model_validate(data, context={SKIP_RULES: True}).to_yaml_dict()
+    except (ValueError, TypeError):
+        return None
 
 
 # --- keys ----------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ each key's line. Before that the node tree is checked so that any tag outside pl
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import io
 import os
@@ -150,31 +151,69 @@ def line_of(document: Any, path: KeyPath) -> int | None:
 # --- saving ------------------------------------------------------------------------------------------------
 
 
-def merge_into(document: CommentedMap, data: dict[str, Any]) -> CommentedMap:
+_MISSING = object()
+
+
+def merge_into(document: CommentedMap, data: dict[str, Any], baseline: Any = None) -> CommentedMap:
     """Make `document` hold exactly `data`, changing it in place so comments and key order survive.
 
     Keys already there keep their place; new keys go at the end; keys missing from `data` are removed.
+    `baseline` is what the document meant when it was read (normalized like `data`): a value equal to its
+    baseline is left exactly as the user wrote it (`adapter: none`, `num_epochs: 1`, quotes, ...).
     """
+    baseline = baseline if isinstance(baseline, dict) else {}
     for key in [k for k in document if k not in data]:
         del document[key]
     for key, value in data.items():
         if key in document:
-            document[key] = _merge_value(document[key], value)
+            document[key] = _merge_value(document[key], value, baseline.get(key, _MISSING))
         else:
-            document[key] = value
+            _append_key(document, key, value)
     return document
 
 
-def _merge_value(old: Any, new: Any) -> Any:
-    if isinstance(old, CommentedMap) and isinstance(new, dict):
-        return merge_into(old, new)
-    if isinstance(old, CommentedSeq) and isinstance(new, list) and len(old) == len(new):
-        for i, item in enumerate(new):
-            old[i] = _merge_value(old[i], item)
+def _merge_value(old: Any, new: Any, baseline: Any) -> Any:
+    if baseline is not _MISSING and _same(baseline, new):
         return old
-    if to_plain(old) == new and type(to_plain(old)) is type(new):
+    if isinstance(old, CommentedMap) and isinstance(new, dict):
+        return merge_into(old, new, baseline)
+    if isinstance(old, CommentedSeq) and isinstance(new, list) and len(old) == len(new):
+        base_items = (
+            baseline if isinstance(baseline, list) and len(baseline) == len(new) else [_MISSING] * len(new)
+        )
+        for i, item in enumerate(new):
+            old[i] = _merge_value(old[i], item, base_items[i])
+        return old
+    if _same(to_plain(old), new):
         return old  # unchanged: keep the original scalar (its quotes and number format)
     return new
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as config values: 1 == 1.0, but True is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+def _append_key(document: CommentedMap, key: str, value: Any) -> None:
+    """Add a key at the end; blank lines and comments that trailed the old last key move below it."""
+    last = next(reversed(document), None) if len(document) else None
+    document[key] = value
+    comments = document.ca.items.get(last) if last is not None else None
+    token = comments[2] if comments and len(comments) > 2 else None
+    if token is None or "\n" not in token.value:
+        return
+    head, tail = token.value.split("\n", 1)
+    if not tail:
+        return
+    if head.strip():
+        token.value = head + "\n"
+    else:
+        comments[2] = None
+    moved = copy.copy(token)
+    moved.value = "\n" + tail
+    document.ca.items[key] = [None, None, moved, None]
 
 
 def dump_document(document: Any) -> str:
