@@ -1,0 +1,120 @@
+"""Crash-safe checkpoints: every checkpoint is written into a temporary folder and renamed into place.
+
+A rename is atomic, so `checkpoint-N` either exists complete or not at all: a SIGKILL in the middle of a save
+leaves only a `.tmp-checkpoint-N` folder, which `last_checkpoint` ignores and `clean_partial` removes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+TMP_PREFIX = ".tmp-"
+STATE_FILE = "trainer_state.json"  # written last by the Trainer: its presence marks a finished save
+
+
+def checkpoints(output_dir: str | Path) -> list[Path]:
+    """Complete checkpoints, oldest step first."""
+    root = Path(output_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for child in root.iterdir():
+        match = CHECKPOINT_RE.match(child.name)
+        if match and child.is_dir() and (child / STATE_FILE).exists():
+            found.append((int(match.group(1)), child))
+    return [path for _, path in sorted(found)]
+
+
+def last_checkpoint(output_dir: str | Path) -> Path | None:
+    found = checkpoints(output_dir)
+    return found[-1] if found else None
+
+
+def clean_partial(output_dir: str | Path) -> list[Path]:
+    """Remove half-written checkpoints left by a killed run; returns what was removed."""
+    root = Path(output_dir)
+    removed = []
+    if root.is_dir():
+        for child in root.iterdir():
+            if child.name.startswith(TMP_PREFIX) and child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+                removed.append(child)
+    return removed
+
+
+def publish(tmp_dir: Path, final_dir: Path) -> None:
+    """Move a finished checkpoint into place atomically and make the rename durable."""
+    for path in tmp_dir.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    if final_dir.exists():  # a checkpoint of the same step from an earlier, interrupted attempt
+        shutil.rmtree(final_dir)
+    os.replace(tmp_dir, final_dir)
+    fd = os.open(final_dir.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def rotate(output_dir: str | Path, keep: int | None) -> list[Path]:
+    """Delete the oldest checkpoints beyond `save_total_limit`."""
+    if not keep or keep <= 0:
+        return []
+    found = checkpoints(output_dir)
+    old = found[:-keep]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+    return old
+
+
+def atomic_trainer_class():
+    """A transformers Trainer whose checkpoints are saved to a temp folder, then renamed, and which counts
+    the tokens it trains on (imported lazily)."""
+    from transformers import Trainer
+
+    class AtomicCheckpointTrainer(Trainer):
+        ftui_on_checkpoint = None  # callable(step, path) set by the runner (emits the `checkpoint` event)
+        ftui_save_total_limit: int | None = None
+        ftui_counter = None  # TokenCounter: tokens of the micro-batches actually trained
+        _ftui_tmp_root: str | None = None
+
+        def compute_loss(self, model, inputs, *args, **kwargs):
+            if self.ftui_counter is not None and model.training:
+                self.ftui_counter.count(inputs)
+            return super().compute_loss(model, inputs, *args, **kwargs)
+
+        def _get_output_dir(self, trial):
+            if self._ftui_tmp_root is not None:
+                return self._ftui_tmp_root
+            return super()._get_output_dir(trial)
+
+        def _save_checkpoint(self, model, trial):
+            run_dir = Path(self.args.output_dir)
+            name = f"checkpoint-{self.state.global_step}"
+            tmp_root = run_dir / f"{TMP_PREFIX}{name}"
+            if self.args.should_save:
+                shutil.rmtree(tmp_root, ignore_errors=True)
+                tmp_root.mkdir(parents=True)
+            self.accelerator.wait_for_everyone()
+            self._ftui_tmp_root = str(tmp_root)
+            try:
+                super()._save_checkpoint(model, trial)
+            finally:
+                self._ftui_tmp_root = None
+            self.accelerator.wait_for_everyone()  # every rank wrote its RNG state before the rename
+            final = run_dir / name
+            if self.args.should_save:
+                publish(tmp_root / name, final)
+                shutil.rmtree(tmp_root, ignore_errors=True)
+                rotate(run_dir, self.ftui_save_total_limit)
+                if self.ftui_on_checkpoint is not None:
+                    self.ftui_on_checkpoint(self.state.global_step, str(final))
+            self.accelerator.wait_for_everyone()
+
+    return AtomicCheckpointTrainer

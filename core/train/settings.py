@@ -1,0 +1,136 @@
+"""The training settings read from a config (Axolotl keys), with ftui's defaults in one place.
+
+The runner takes either a validated `FtuiConfig` (pydantic) or a plain dict; everything it needs is copied
+into `TrainSettings` so the rest of core/train never cares which one it got, and unknown keys are kept in
+`raw` for the resolved-config record.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SECRET_KEYS = ("hf_token", "hub_token", "wandb_api_key", "api_key", "token", "password", "secret")
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """A plain dict of a config object (pydantic model, dataclass or dict), without None-only noise."""
+    if isinstance(config, dict):
+        return dict(config)
+    if hasattr(config, "model_dump"):
+        return config.model_dump(mode="json", exclude_none=True)
+    if hasattr(config, "__dict__"):
+        return {k: v for k, v in vars(config).items() if not k.startswith("_")}
+    raise TypeError(f"cannot read a config of type {type(config).__name__}")
+
+
+def redact(value: Any) -> Any:
+    """Drop secrets (tokens, keys, passwords) from a config dict before it is written anywhere."""
+    if isinstance(value, dict):
+        return {
+            k: ("<redacted>" if any(s in str(k).lower() for s in SECRET_KEYS) and v else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+@dataclass
+class TrainSettings:
+    base_model: str = "embedded"
+    tokenizer_config: str | None = None
+    trust_remote_code: bool = False
+    adapter: str | None = None  # None (full), "lora", "qlora"
+    load_in_4bit: bool = False
+    load_in_8bit: bool = False
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.05
+    lora_target_modules: list[str] | None = None
+    lora_target_linear: bool = False
+    lora_modules_to_save: list[str] | None = None
+    sequence_len: int = 2048
+    sample_packing: bool = False
+    pad_to_sequence_len: bool = False
+    micro_batch_size: int = 1
+    gradient_accumulation_steps: int = 1
+    num_epochs: float = 1.0
+    max_steps: int | None = None
+    learning_rate: float = 2e-4
+    lr_scheduler: str = "cosine"
+    warmup_steps: int | None = None
+    warmup_ratio: float | None = None
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    optimizer: str = "adamw_torch"
+    bf16: Any = "auto"
+    fp16: Any = None
+    tf32: Any = None
+    gradient_checkpointing: bool = False
+    val_set_size: float = 0.0
+    evals_per_epoch: int | None = None
+    eval_steps: int | None = None
+    saves_per_epoch: int | None = None
+    save_steps: int | None = None
+    save_total_limit: int | None = None
+    early_stopping_patience: int | None = None
+    output_dir: str = "./outputs/run"
+    seed: int = 42
+    resume_from_checkpoint: Any = None
+    loss_watchdog_threshold: float | None = None
+    loss_watchdog_patience: int | None = 3
+    eval_table_size: int = 0
+    eval_max_new_tokens: int = 128
+    eval_assertions: str | None = None
+    logging_steps: int = 1
+    fsdp: Any = None
+    fsdp_config: dict[str, Any] | None = None
+    deepspeed: str | None = None
+    config_dir: str = "."  # folder of the YAML file: relative paths in the config are relative to it
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Any, config_dir: str | Path | None = None) -> TrainSettings:
+        data = config_to_dict(config)
+        known = {f.name for f in fields(cls)} - {"raw", "config_dir"}
+        kwargs = {k: v for k, v in data.items() if k in known and v is not None}
+        if kwargs.get("adapter") in ("", "none", "full"):
+            kwargs["adapter"] = None
+        if kwargs.get("lora_target_modules") == "all-linear":
+            kwargs.pop("lora_target_modules")
+            kwargs["lora_target_linear"] = True
+        if isinstance(kwargs.get("lora_target_modules"), str):
+            kwargs["lora_target_modules"] = [kwargs["lora_target_modules"]]
+        source_dir = config_dir or data.get("config_dir") or _source_dir(config)
+        return cls(**kwargs, config_dir=str(source_dir or "."), raw=data)
+
+    @property
+    def is_quantized(self) -> bool:
+        return self.adapter == "qlora" or self.load_in_4bit or self.load_in_8bit
+
+    def resolve_path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else Path(self.config_dir) / path
+
+    @property
+    def output_path(self) -> Path:
+        return Path(self.output_dir).expanduser()
+
+    def warmup(self, total_steps: int) -> int:
+        if self.warmup_steps is not None:
+            return int(self.warmup_steps)
+        if self.warmup_ratio:
+            return int(math.ceil(total_steps * self.warmup_ratio))
+        return 0
+
+
+def _source_dir(config: Any) -> str | None:
+    """The folder of the YAML a config came from, when the config object knows it."""
+    for attr in ("_base_dir", "source_path", "path"):
+        value = getattr(config, attr, None)
+        if value:
+            return str(value) if attr == "_base_dir" else str(Path(value).parent)
+    return None
