@@ -1,0 +1,253 @@
+"""Render + tokenize + mask: the one place that turns examples into `input_ids` / `labels`.
+
+Every text is tokenized whole, once, in a batch (the Rust tokenizer's `encode_batch`); each span's character
+range is mapped to tokens through the encoding's offsets (`char_to_token`), so token boundaries are exactly
+those of the full text. Labels are then built with list slices, not per-token Python work. End-of-turn
+tokens follow Axolotl's `train_on_eos` rule: the first EOS/EOT token within 3 tokens after a turn's content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ftui.core.errors import UserError
+from ftui.core.templates.library import PromptTemplate, load_template
+from ftui.core.templates.render import render_example
+from ftui.core.templates.tokenizer_info import TokenizerInfo, tokenizer_info
+from ftui.core.templates.types import (
+    IGNORE_INDEX,
+    BatchResult,
+    ExampleStats,
+    MaskSettings,
+    Rendered,
+    TokenizedExample,
+)
+
+EOS_WINDOW = 3  # Axolotl: an end-of-turn token counts for a turn when it is at most 3 tokens after it
+
+
+def _template(template: PromptTemplate | str) -> PromptTemplate:
+    return load_template(template) if isinstance(template, str) else template
+
+
+def _token_range(encoding: Any, start: int, end: int) -> tuple[int, int] | None:
+    """Tokens [first, last + 1) that overlap characters [start, end); None when no token does."""
+    first = last = None
+    for pos in range(start, end):
+        first = encoding.char_to_token(pos)
+        if first is not None:
+            break
+    if first is None:
+        return None
+    for pos in range(end - 1, start - 1, -1):
+        last = encoding.char_to_token(pos)
+        if last is not None:
+            break
+    return first, (last if last is not None else first) + 1
+
+
+def _find_in_window(ids: list[int], start: int, wanted: set[int] | frozenset[int]) -> int:
+    for i in range(start, min(len(ids), start + EOS_WINDOW + 1)):
+        if ids[i] in wanted:
+            return i
+    return -1
+
+
+def _mask(
+    rendered: Rendered,
+    encoding: Any,
+    eot_ids: frozenset[int],
+    eos_ids: frozenset[int],
+    settings: MaskSettings,
+) -> tuple[list[int], list[int], list[tuple[int, int, str]]]:
+    ids = encoding.ids
+    n = len(ids)
+    labels = list(ids) if rendered.default_trained else [IGNORE_INDEX] * n
+    runs: list[tuple[int, int, str]] = []
+    turns: list[tuple[int, bool]] = []  # (token after the turn's content, trained)
+    for span in rendered.spans:
+        found = _token_range(encoding, span.start, span.end) if span.end > span.start else None
+        if found is None:
+            continue
+        a, b = found
+        runs.append((a, b, span.part))
+        labels[a:b] = ids[a:b] if span.trained else [IGNORE_INDEX] * (b - a)
+        if span.turn:
+            turns.append((b, span.trained))
+    mode = settings.train_on_eos
+    last = {"eot": -1, "eos": -1}
+    for turn_end, trained in turns:
+        if not trained and mode != "all":
+            continue
+        for kind, wanted in (("eot", eot_ids), ("eos", eos_ids)):
+            idx = _find_in_window(ids, turn_end, wanted)
+            if idx == -1:
+                continue
+            last[kind] = idx
+            if mode == "all" or (mode == "turn" and trained):
+                labels[idx] = ids[idx]
+    if mode == "last":
+        for idx in last.values():
+            if idx != -1:
+                labels[idx] = ids[idx]
+    return ids, labels, runs
+
+
+class Tokenizing:
+    """Settings bound to one template and tokenizer; `run` tokenizes any number of examples."""
+
+    def __init__(
+        self, template: PromptTemplate | str, tokenizer: Any, settings: MaskSettings | None = None
+    ) -> None:
+        self.template = _template(template)
+        self.info: TokenizerInfo = tokenizer_info(tokenizer)
+        self.settings = settings or MaskSettings()
+        eos = {self.info.eos_id} if self.info.eos_id is not None else set()
+        stops = {self.info.single_token_id(t) for t in self.template.stop_tokens}
+        self.eos_ids = frozenset(eos)
+        self.eot_ids = frozenset(eos | {i for i in stops if i is not None})
+
+    def render(self, example: Any) -> Rendered:
+        return render_example(example, self.template, self.info, self.settings)
+
+    def run(self, examples: Sequence[Any]) -> list[TokenizedExample]:
+        """Tokenize and mask examples (no length limit applied; see `limit_length`)."""
+        results: list[TokenizedExample | None] = [None] * len(examples)
+        groups: dict[bool, list[tuple[int, Rendered]]] = {True: [], False: []}
+        for i, example in enumerate(examples):
+            if getattr(example, "kind", None) == "tokenized":
+                results[i] = self._pretokenized(example)
+            else:
+                rendered = self.render(example)
+                groups[rendered.add_special_tokens].append((i, rendered))
+        for add_special, items in groups.items():
+            if not items:
+                continue
+            encodings = self.info.backend.encode_batch(
+                [r.text for _, r in items], add_special_tokens=add_special
+            )
+            for (i, rendered), encoding in zip(items, encodings, strict=True):
+                results[i] = self._example(rendered, encoding)
+        return results  # type: ignore[return-value]
+
+    def _example(self, rendered: Rendered, encoding: Any) -> TokenizedExample:
+        ids, labels, runs = _mask(rendered, encoding, self.eot_ids, self.eos_ids, self.settings)
+        trained = len(labels) - labels.count(IGNORE_INDEX)
+        return TokenizedExample(
+            input_ids=ids,
+            labels=labels,
+            attention_mask=[1] * len(ids),
+            stats=ExampleStats(tokens=len(ids), trained_tokens=trained, original_tokens=len(ids)),
+            text=rendered.text,
+            part_runs=runs,
+            default_part=rendered.default_part,
+            encoding=encoding,
+            special_ids=self.info.special_ids,
+            id_to_piece=self.info.pieces,
+        )
+
+    def _pretokenized(self, example: Any) -> TokenizedExample:
+        ids = list(example.input_ids)
+        labels = list(example.labels) if example.labels is not None else list(ids)
+        mask = list(example.attention_mask) if example.attention_mask is not None else [1] * len(ids)
+        trained = len(labels) - labels.count(IGNORE_INDEX)
+        return TokenizedExample(
+            input_ids=ids,
+            labels=labels,
+            attention_mask=mask,
+            stats=ExampleStats(tokens=len(ids), trained_tokens=trained, original_tokens=len(ids)),
+            default_part="pretokenized",
+            special_ids=self.info.special_ids,
+            id_to_piece=self.info.pieces,
+        )
+
+    def limit_length(self, example: TokenizedExample) -> TokenizedExample | None:
+        """Apply `sequence_len`: None when the example is dropped, else the (possibly truncated) example."""
+        limit = self.settings.sequence_len
+        if len(example.input_ids) <= limit:
+            return example
+        example.stats.over_length = True
+        if self.settings.excess_length_strategy == "drop":
+            return None
+        return truncate(example, limit)
+
+
+def truncate(example: TokenizedExample, limit: int) -> TokenizedExample:
+    example.input_ids = example.input_ids[:limit]
+    example.labels = example.labels[:limit]
+    example.attention_mask = example.attention_mask[:limit]
+    example.part_runs = [(a, min(b, limit), p) for a, b, p in example.part_runs if a < limit]
+    example.stats.truncated = True
+    example.stats.tokens = limit
+    example.stats.trained_tokens = limit - example.labels.count(IGNORE_INDEX)
+    example.__dict__.pop("parts", None)
+    example.__dict__.pop("tokens", None)
+    return example
+
+
+def tokenize_batch(
+    examples: Iterable[Any],
+    template: PromptTemplate | str,
+    tokenizer: Any,
+    settings: MaskSettings | None = None,
+    batch_size: int = 1000,
+) -> BatchResult:
+    """Tokenize and mask many examples; drop or truncate those over `sequence_len`, counting both.
+
+    Kept examples come back in source order with their source indices (`kept_indices`)."""
+    job = Tokenizing(template, tokenizer, settings)
+    result = BatchResult(examples=[], kept_indices=[])
+    chunk: list[Any] = []
+    start = 0
+
+    def flush() -> None:
+        nonlocal start
+        for offset, example in enumerate(job.run(chunk)):
+            index = start + offset
+            limited = job.limit_length(example)
+            if limited is None:
+                result.dropped += 1
+                result.dropped_indices.append(index)
+                continue
+            result.truncated += int(limited.stats.truncated)
+            result.examples.append(limited)
+            result.kept_indices.append(index)
+        start += len(chunk)
+        chunk.clear()
+
+    for example in examples:
+        chunk.append(example)
+        if len(chunk) >= batch_size:
+            flush()
+    if chunk:
+        flush()
+    return result
+
+
+def tokenize_example(
+    example: Any, template: PromptTemplate | str, tokenizer: Any, settings: MaskSettings | None = None
+) -> TokenizedExample:
+    """One example. Over-length examples are kept and marked (`stats.over_length`), truncated under
+    `excess_length_strategy: truncate`, so a UI can still show them."""
+    job = Tokenizing(template, tokenizer, settings)
+    tokenized = job.run([example])[0]
+    limited = job.limit_length(tokenized)
+    return limited if limited is not None else tokenized
+
+
+def preview_example(
+    example: Any, template: PromptTemplate | str, tokenizer: Any, settings: MaskSettings | None = None
+) -> TokenizedExample:
+    """The TUI's live mask view: one example with its per-token parts; cheap enough to rerun on every toggle."""
+    return tokenize_example(example, template, tokenizer, settings)
+
+
+def check_template_fits(template: PromptTemplate | str, tokenizer: Any) -> None:
+    """Raise a `UserError` early when the template cannot work with this tokenizer (no chat template)."""
+    job = Tokenizing(template, tokenizer)
+    if job.template.kind == "tokenizer" and job.info.chat_template is None:
+        raise UserError(
+            "the tokenizer has no chat template (config: chat_template: tokenizer_default)",
+            hint="choose a shipped template instead, e.g. chat_template: chatml, llama3, mistral, gemma or phi3",
+        )
