@@ -16,7 +16,22 @@ DATASET_TYPES: tuple[str, ...] = (
     "completion",
     "input_output",
     "pretokenized",
+    "tokenized",
+    # Axolotl's alpaca-family loaders that read other column names for the same three parts
+    "gpteacher",
+    "alpaca_chat",
+    "alpaca_chat.load_qa",
+    "alpaca_chat.load_concise",
+    "alpaca_chat.load_camel_ai",
+    "alpaca_w_system.load_open_orca",
+    "alpaca_w_system.load_open_orca_chatml",
 )
+
+
+def is_known_dataset_type(name: str) -> bool:
+    """A listed type, or any Axolotl `alpaca...` variant (they all read instruction/input/output)."""
+    return name in DATASET_TYPES or name.startswith("alpaca")
+
 
 # `chat_template:` values: ftui's templates (templates/prompts/) plus Axolotl's names for the same templates.
 CHAT_TEMPLATES: tuple[str, ...] = (
@@ -186,7 +201,6 @@ IGNORED_AXOLOTL_KEYS: frozenset[str] = frozenset(
         "mlflow_tracking_uri",
         "mlflow_experiment_name",
         "mlflow_run_name",
-        "comet_api_key",
         "comet_workspace",
         "comet_project_name",
         "use_mlflow",

@@ -36,10 +36,13 @@ class Problem:
         return format_key_path(self.path)
 
     def text(self, source: str | None = None) -> str:
-        """`config.yml:12: datasets[0].type: message` (parts that are unknown are left out)."""
+        """`config.yml:12: datasets[0].type: message` (`file:line:column:` for YAML syntax; unknown parts left out)."""
         where = ""
         if source is not None:
-            where = f"{source}:{self.line}: " if self.line is not None else f"{source}: "
+            where = source
+            if self.line is not None:
+                where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+            where += ": "
         key = f"{self.key}: " if self.path else ""
         level = "warning: " if self.severity == "warning" else ""
         return f"{where}{level}{key}{self.message}"

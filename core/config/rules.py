@@ -145,7 +145,7 @@ def _templates(c: FtuiConfig) -> list[Problem]:
     if c.chat_template == "jinja" and not c.chat_template_jinja:
         out.append(
             Problem(
-                ("chat_template_jinja",),
+                ("chat_template",),
                 "chat_template: jinja needs the template text in chat_template_jinja",
             )
         )
@@ -160,8 +160,6 @@ def _templates(c: FtuiConfig) -> list[Problem]:
     for i, ds in enumerate(c.datasets):
         if ds.chat_template == "jinja" and not (ds.chat_template_jinja or c.chat_template_jinja):
             out.append(
-                Problem(
-                    ("datasets", i, "chat_template_jinja"), "chat_template: jinja needs chat_template_jinja"
-                )
+                Problem(("datasets", i, "chat_template"), "chat_template: jinja needs chat_template_jinja")
             )
     return out

@@ -17,6 +17,7 @@ from ftui.core.config.choices import (
     LR_SCHEDULERS,
     OPTIMIZERS,
     TOKENIZER_DEFAULT_FALLBACK_PREFIX,
+    is_known_dataset_type,
     is_secret_key,
 )
 from ftui.core.config.suggestions import unknown_choice
@@ -174,8 +175,8 @@ class DatasetConfig(_Section):
             return value
         if not isinstance(value, str):
             raise ValueError(f"dataset type must be a name or a mapping of fields, not {value!r}")
-        if value not in DATASET_TYPES:
-            raise ValueError(unknown_choice("dataset type", value, DATASET_TYPES))
+        if not is_known_dataset_type(value):
+            raise ValueError(unknown_choice("dataset type", value, DATASET_TYPES, listed=7))
         return value
 
     @field_validator("chat_template")

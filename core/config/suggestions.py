@@ -18,7 +18,12 @@ def did_you_mean(word: str, candidates: Iterable[str], quote: str = "'") -> str:
     return f" (did you mean {quote}{match}{quote}?)" if match else ""
 
 
-def unknown_choice(what: str, value: object, choices: Iterable[str]) -> str:
-    """The message for a value outside a fixed set: names the value, a suggestion and the choices."""
+def unknown_choice(what: str, value: object, choices: Iterable[str], listed: int | None = None) -> str:
+    """The message for a value outside a fixed set: names the value, a suggestion and the choices
+    (the first `listed` of them, when the full list is too long to read)."""
     choices = list(choices)
-    return f"unknown {what} {value!r}{did_you_mean(str(value), choices)}; choose from: {', '.join(choices)}"
+    shown = choices[:listed] if listed else choices
+    more = ", ..." if len(shown) < len(choices) else ""
+    return (
+        f"unknown {what} {value!r}{did_you_mean(str(value), choices)}; choose from: {', '.join(shown)}{more}"
+    )

@@ -45,7 +45,7 @@ def _syntax_problem(err: YAMLError) -> Problem:
     )
     if mark is None:
         return Problem((), f"invalid YAML: {what}")
-    return Problem((), f"{mark.column + 1}: invalid YAML: {what}", line=mark.line + 1, column=mark.column + 1)
+    return Problem((), f"invalid YAML: {what}", line=mark.line + 1, column=mark.column + 1)
 
 
 def _check_tags(node: Node | None) -> list[Problem]:
@@ -66,7 +66,7 @@ def _check_tags(node: Node | None) -> list[Problem]:
             problems.append(
                 Problem(
                     (),
-                    f"{mark.column + 1}: tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
+                    f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
                     "configs are plain YAML (no Python objects or custom tags)",
                     line=mark.line + 1,
                     column=mark.column + 1,
