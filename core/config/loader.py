@@ -267,6 +267,7 @@ def _field_problems(err: ValidationError, data: dict[str, Any]) -> list[Problem]
             len(items) == 1
             and items[0]["type"] not in ("value_error", "missing")
             and _is_scalar(items[0].get("input"))
+            and items[0].get("input") is not None
         ):
             text += f" (got {_short(items[0]['input'])})"
         problems.append(Problem(path, text))
