@@ -31,7 +31,20 @@ def _open(ds_config: Any, base_dir: str | os.PathLike) -> tuple[Source, FormatSp
     source = open_source(settings, base_dir)
     rows = source.rows()
     head = list(itertools.islice(rows, _DETECT_ROWS))
-    spec = resolve_format(settings, [row.value for row in head if row.error is None], source.where)
+    if not head:
+        raise _empty_error(source.where, BadRowLog())
+    values = [row.value for row in head if row.error is None]
+    if not values and settings.type is None and not settings.custom_fields:
+        log = BadRowLog()
+        for row in head:
+            log.add(BadRow(row.origin, row.error or ""))
+        raise DataError(
+            f"cannot tell the format of dataset '{source.where}': its first rows cannot be read\n"
+            + log.summary(source.where),
+            "fix these rows (or set `type:` to read past them)",
+            bad_rows=list(log.rows),
+        )
+    spec = resolve_format(settings, values, source.where)
     return source, spec, itertools.chain(head, rows)
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftui.core.data.model import ROLES
+from ftui.core.data.report import DataError
 from ftui.core.data.settings import DatasetSettings
-from ftui.core.errors import UserError
 
 # Format name -> one line for the TUI.
 FORMATS: dict[str, str] = {
@@ -184,7 +184,7 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
         guess = detect_format(first_rows, settings)
         if guess is None:
             keys = _first_keys(first_rows)
-            raise UserError(
+            raise DataError(
                 f"cannot tell the format of dataset '{where}'"
                 + (f": the first row has keys {keys}" if keys else ": its first rows are not JSON objects"),
                 f"set `type:` on this dataset to one of: {_supported_types()}",
@@ -195,7 +195,7 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
     elif type_name in TYPE_ALIASES:
         fmt = TYPE_ALIASES[type_name]
     else:
-        raise UserError(
+        raise DataError(
             f"dataset '{where}': type '{type_name}' is not supported",
             f"use one of: {_supported_types()} (or leave `type:` out to detect it from the rows)",
         )
@@ -220,7 +220,7 @@ def _build_spec(
     roles = dict(DEFAULT_ROLES)
     for canonical, sources in settings.roles.items():
         if canonical not in ROLES:
-            raise UserError(
+            raise DataError(
                 f"dataset '{settings.path}': roles: '{canonical}' is not a role ftui knows",
                 f"map source roles onto one of {', '.join(ROLES)}, e.g. `roles: {{user: [human], assistant: [gpt]}}`",
             )

@@ -122,6 +122,7 @@ def iter_array(stream: BinaryIO) -> Iterator[Element]:
         raise NotAnArray
     reader.advance(reader.pos + 1)
     if reader.skip_whitespace() == "]":
+        reader.advance(reader.pos + 1)
         yield from _trailing(reader)
         return
     while True:
@@ -138,15 +139,18 @@ def iter_array(stream: BinaryIO) -> Iterator[Element]:
             reader.advance(reader.pos + 1)
             yield from _trailing(reader)
             return
+        if char == "":
+            yield Element(reader.line, error="invalid JSON: the array is not closed with ']'", fatal=True)
+            return
         if char != ",":
-            found = "end of file" if char == "" else repr(char)
             yield Element(
-                reader.line, error=f"invalid JSON: expected ',' or ']' but found {found}", fatal=True
+                reader.line, error=f"invalid JSON: expected ',' or ']' but found {char!r}", fatal=True
             )
             return
+        comma_line = reader.line
         reader.advance(reader.pos + 1)
         if reader.skip_whitespace() == "]":
-            yield Element(reader.line, error="invalid JSON: trailing comma before ']'", fatal=True)
+            yield Element(comma_line, error="invalid JSON: trailing comma before ']'", fatal=True)
             return
 
 

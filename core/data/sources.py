@@ -164,7 +164,7 @@ def _jsonl_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
                 continue
             origin = RowOrigin(source_file.display, number, number - 1)
             try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 reason = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
                 yield RawRow(origin, error=reason), done
