@@ -90,6 +90,8 @@ class RunState:
         self.trained_tokens_per_s: deque[float] = deque(maxlen=120)
         self.warnings: deque[dict[str, Any]] = deque(maxlen=200)
         self.checkpoints: deque[dict[str, Any]] = deque(maxlen=50)
+        self.notices: deque[dict[str, Any]] = deque(maxlen=200)  # warnings, checkpoints, evals, start/end
+        self.notice_count = 0
         self.best_eval_loss: float | None = None
         self.first_time: float | None = None
         self.last_time: float | None = None
@@ -124,6 +126,9 @@ class RunState:
         if when is not None:
             self.first_time = when if self.first_time is None else self.first_time
             self.last_time = when
+        if kind != "step":
+            self.notices.append(event)
+            self.notice_count += 1
         if kind == "run_started":
             self._on_started(event)
         elif kind == "step":
@@ -349,3 +354,34 @@ def format_started(started: float | None) -> str:
     if started is None:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
+
+
+class LogFollower:
+    """The last lines of a growing text log (the trainer's stdout/stderr), read incrementally.
+
+    tqdm redraws with carriage returns: a `\\r` ends a line too, so progress bars don't become one huge line.
+    On first read only the last `tail_bytes` are read, so attaching to a long run is instant.
+    """
+
+    def __init__(self, path: str | Path, tail_bytes: int = 64 << 10) -> None:
+        self.path = Path(path)
+        self.offset: int | None = None
+        self.tail_bytes = tail_bytes
+        self._partial = ""
+
+    def poll(self, max_bytes: int = 1 << 20) -> list[str]:
+        try:
+            with open(self.path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if self.offset is None or size < self.offset:
+                    self.offset = max(0, size - self.tail_bytes)
+                    self._partial = ""
+                f.seek(self.offset)
+                chunk = f.read(min(max_bytes, size - self.offset))
+        except FileNotFoundError:
+            return []
+        self.offset += len(chunk)
+        text = self._partial + chunk.decode("utf-8", errors="replace")
+        parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self._partial = parts.pop()
+        return [line for line in parts if line.strip()]

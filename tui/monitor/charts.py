@@ -1,0 +1,174 @@
+"""Plotext charts of a run: loss (raw, EMA, eval on the same axes), learning rate, and several runs compared.
+
+Charts replot only when the run's data version changed (or the size did) and never plot more than about two
+points per column: histories come from bounded `BucketSeries` and are min/max-downsampled to the width.
+Log scale is drawn by plotting log10 values with tick labels in the original units (plotext's own log
+scale redraws badly).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ftui.core.metrics import downsample_minmax, log10_values
+from ftui.core.runs import RunState
+from textual_plotext import PlotextPlot
+
+SERIES_COLORS = ("cyan", "orange", "magenta", "green", "yellow", "blue", "red", "white")
+
+
+def _log_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Tick positions (in log10 units) and labels in real units for a hand-made log axis."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return [low], [f"{10**low:.3g}"]
+    positions = [low + (high - low) * i / (count - 1) for i in range(count)]
+    return positions, [f"{10**p:.3g}" for p in positions]
+
+
+def step_ticks(last_step: float, count: int = 5) -> list[int]:
+    """Whole-number step ticks from 0 to the last step (plotext would print 6.5)."""
+    top = max(1, int(last_step))
+    return sorted({round(top * i / (count - 1)) for i in range(count)})
+
+
+class RunChart(PlotextPlot):
+    """Base for charts of one run: knows its state and the data version it last plotted."""
+
+    DEFAULT_CSS = "RunChart { height: 1fr; }"
+
+    def __init__(self, state: RunState, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = state
+        self.log_scale = False
+        self._plotted: tuple | None = None
+
+    def on_resize(self) -> None:
+        self._plotted = None
+        self.update_chart()
+
+    def set_log_scale(self, on: bool) -> None:
+        self.log_scale = on
+        self._plotted = None
+        self.update_chart()
+
+    def update_chart(self) -> bool:
+        """Replot when the data or the size changed; returns whether it did."""
+        key = (self.state.version, self.size.width, self.size.height, self.log_scale)
+        if key == self._plotted:
+            return False
+        self._plotted = key
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        self.draw(max(40, self.size.width * 2))
+        self.refresh()
+        return True
+
+    def draw(self, max_points: int) -> None:
+        raise NotImplementedError
+
+    def _ys(self, ys: Sequence[float]) -> list[float]:
+        return log10_values(ys) if self.log_scale else list(ys)
+
+    def _finish_axes(self, all_ys: list[float], xlabel: str = "step") -> None:
+        plt = self.plt
+        plt.xlabel(xlabel)
+        last = self.state.loss.last or self.state.lr.last
+        if last is not None:
+            plt.xticks(step_ticks(last[0]))
+        if self.log_scale and all_ys:
+            ticks, labels = _log_ticks(min(all_ys), max(all_ys))
+            plt.yticks(ticks, labels)
+
+
+class LossChart(RunChart):
+    """Train loss raw and EMA-smoothed, eval loss as points, on the same axes."""
+
+    def draw(self, max_points: int) -> None:
+        plt = self.plt
+        state = self.state
+        plotted: list[float] = []
+        title = "loss" + (" (log scale)" if self.log_scale else "")
+        for series, label, color, marker in (
+            (state.loss, "train", "cyan", "braille"),
+            (state.loss_ema, "train EMA", "orange", "braille"),
+            (state.eval_loss, "eval", "magenta", "dot"),
+        ):
+            xs, ys = series.points()
+            if not xs:
+                continue
+            xs, ys = downsample_minmax(xs, ys, max_points)
+            ys = self._ys(ys)
+            plotted += ys
+            if series is state.eval_loss:
+                plt.scatter(xs, ys, label=label, color=color, marker=marker)
+            else:
+                plt.plot(xs, ys, label=label, color=color, marker=marker)
+        if not plotted:
+            title += ": waiting for the first step"
+        plt.title(title)
+        self._finish_axes(plotted)
+
+
+class LrChart(RunChart):
+    """The learning-rate schedule as it happens (warmup, decay, restarts)."""
+
+    def draw(self, max_points: int) -> None:
+        plt = self.plt
+        xs, ys = self.state.lr.points()
+        if xs:
+            xs, ys = downsample_minmax(xs, ys, max_points)
+            plt.plot(xs, ys, color="green", marker="braille")
+        plt.title("learning rate")
+        self._finish_axes([])
+
+
+class CompareChart(PlotextPlot):
+    """Loss curves (EMA or raw) of several runs overlaid, one colour per run."""
+
+    DEFAULT_CSS = "CompareChart { height: 1fr; }"
+
+    def __init__(self, states: list[RunState], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.states = states
+        self.smoothed = True
+        self.log_scale = False
+        self._plotted: tuple | None = None
+
+    def on_resize(self) -> None:
+        self._plotted = None
+        self.update_chart()
+
+    def update_chart(self) -> bool:
+        key = (
+            tuple(s.version for s in self.states),
+            self.size.width,
+            self.size.height,
+            self.smoothed,
+            self.log_scale,
+        )
+        if key == self._plotted:
+            return False
+        self._plotted = key
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plotted: list[float] = []
+        for index, state in enumerate(self.states):
+            xs, ys = (state.loss_ema if self.smoothed else state.loss).points()
+            if not xs:
+                continue
+            xs, ys = downsample_minmax(xs, ys, max(40, self.size.width * 2))
+            ys = log10_values(ys) if self.log_scale else ys
+            plotted += ys
+            color = SERIES_COLORS[index % len(SERIES_COLORS)]
+            plt.plot(xs, ys, label=state.name, color=color, marker="braille")
+        kind = "EMA" if self.smoothed else "raw"
+        plt.title(f"train loss ({kind}{', log scale' if self.log_scale else ''})")
+        plt.xlabel("step")
+        if self.log_scale and plotted:
+            ticks, labels = _log_ticks(min(plotted), max(plotted))
+            plt.yticks(ticks, labels)
+        self.refresh()
+        return True
