@@ -104,7 +104,10 @@ class Tokenizing:
         self.info: TokenizerInfo = tokenizer_info(tokenizer)
         self.settings = settings or MaskSettings()
         eos = {self.info.eos_id} if self.info.eos_id is not None else set()
-        stops = {self.info.single_token_id(t) for t in self.template.stop_tokens}
+        stop_tokens = self.template.stop_tokens
+        if self.template.fallback and self.info.chat_template is None:
+            stop_tokens = load_template(self.template.fallback).stop_tokens
+        stops = {self.info.single_token_id(t) for t in stop_tokens}
         self.eos_ids = frozenset(eos)
         self.eot_ids = frozenset(eos | {i for i in stops if i is not None})
 
@@ -246,7 +249,7 @@ def preview_example(
 def check_template_fits(template: PromptTemplate | str, tokenizer: Any) -> None:
     """Raise a `UserError` early when the template cannot work with this tokenizer (no chat template)."""
     job = Tokenizing(template, tokenizer)
-    if job.template.kind == "tokenizer" and job.info.chat_template is None:
+    if job.template.kind == "tokenizer" and job.info.chat_template is None and not job.template.fallback:
         raise UserError(
             "the tokenizer has no chat template (config: chat_template: tokenizer_default)",
             hint="choose a shipped template instead, e.g. chat_template: chatml, llama3, mistral, gemma or phi3",

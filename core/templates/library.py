@@ -6,10 +6,10 @@ Config values map onto template names here: Axolotl's `chat_template: tokenizer_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ftui.core.errors import UserError
 from ftui.core.paths import templates_dir
@@ -25,6 +25,9 @@ ALIASES = {
     "phi_35": "phi3",
     "llama3_2": "llama3",
     "llama31": "llama3",
+    "mistral_v2v3": "mistral",
+    "gemma3": "gemma",
+    "llama3_2_vision": "llama3",
 }
 
 
@@ -40,6 +43,7 @@ class PromptTemplate:
     formats: dict[str, str] = field(default_factory=dict)  # alpaca prompt strings (kind "instruct")
     response_as_separate_text: bool = False
     path: str = ""
+    fallback: str | None = None  # kind "tokenizer": the template to use when the tokenizer has none
 
 
 def prompts_dir() -> Path:
@@ -93,12 +97,49 @@ def load_template(name: str) -> PromptTemplate:
     )
 
 
-def template_for(dataset_type: str | None, chat_template: str | None) -> PromptTemplate:
-    """The template a dataset uses: `alpaca` rows use `alpaca`; chat rows use `chat_template` (default: the
-    tokenizer's own template, as Axolotl's `chat_template` type does)."""
-    if dataset_type == "alpaca":
+FALLBACK_PREFIX = "tokenizer_default_fallback_"
+
+
+def template_for(
+    dataset_type: str | None, chat_template: str | None, chat_template_jinja: str | None = None
+) -> PromptTemplate:
+    """The template a dataset uses: `alpaca`-family rows use `alpaca`; chat rows use `chat_template`
+    (default: the tokenizer's own template, as Axolotl's `chat_template` type does). `jinja` takes the
+    template text from `chat_template_jinja`; `tokenizer_default_fallback_X` uses X when the tokenizer has
+    no template."""
+    if dataset_type and str(dataset_type).startswith("alpaca"):
         return load_template("alpaca")
-    return load_template(chat_template or "tokenizer")
+    name = chat_template or "tokenizer"
+    if name == "jinja":
+        if not chat_template_jinja:
+            raise UserError(
+                "chat_template: jinja needs the template text",
+                hint="set chat_template_jinja: to a Jinja template",
+            )
+        return PromptTemplate(
+            name="jinja", kind="chat", description="custom Jinja chat template", jinja=chat_template_jinja
+        )
+    if name.startswith(FALLBACK_PREFIX):
+        fallback = load_template(name[len(FALLBACK_PREFIX) :])
+        return replace(load_template("tokenizer"), fallback=fallback.name)
+    return load_template(name)
+
+
+def template_from_config(config: Any, dataset: Any = None) -> PromptTemplate:
+    """The template for one `datasets[]` entry of a config: its own `chat_template` wins over the
+    top-level one (Axolotl's rule)."""
+
+    def get(obj: Any, key: str) -> Any:
+        if obj is None:
+            return None
+        return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+    dataset_type = get(dataset, "type")
+    return template_for(
+        dataset_type if isinstance(dataset_type, str) else None,
+        get(dataset, "chat_template") or get(config, "chat_template"),
+        get(dataset, "chat_template_jinja") or get(config, "chat_template_jinja"),
+    )
 
 
 def suggest_template(model_name: str) -> str | None:

@@ -191,6 +191,10 @@ def _common_suffix(a: str, b: str) -> int:
 
 def chat_source(template: PromptTemplate, info: TokenizerInfo) -> str:
     if template.kind == "tokenizer":
+        if info.chat_template is None and template.fallback:
+            from ftui.core.templates.library import load_template
+
+            return chat_source(load_template(template.fallback), info)
         if info.chat_template is None:
             raise UserError(
                 "the tokenizer has no chat template (config: chat_template: tokenizer_default)",
