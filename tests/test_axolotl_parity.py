@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from ftui.core.data.formats import resolve_format
 from ftui.core.data.model import RowOrigin
 from ftui.core.data.rows import normalize_row
@@ -56,7 +55,7 @@ def ftui_results(case: dict, tokenizer, shared: Path) -> list:
     spec = resolve_format(dataset_settings(entry), wanted[:5], case["dataset"])
     examples = [
         normalize_row(row, spec, RowOrigin(case["dataset"], index=r["index"]))
-        for row, r in zip(wanted, case["rows"])
+        for row, r in zip(wanted, case["rows"], strict=True)
     ]
     s = case["settings"]
     settings = MaskSettings(
