@@ -41,6 +41,7 @@ def test_real_axolotl_qlora_config_loads_unchanged():
     assert cfg.sequence_len == 8192 and cfg.sample_packing and cfg.pad_to_sequence_len
     assert cfg.val_set_size == 0.1
     assert cfg.bf16 == "auto" and cfg.fp16 is False and cfg.tf32 is False
+    assert ds_mappings(cfg) == {"role": "from", "content": "value"}
     assert cfg.optimizer == "adamw_bnb_8bit" and cfg.lr_scheduler == "cosine"
     assert cfg.learning_rate == pytest.approx(2e-4)
     assert cfg.num_epochs == 1.0 and cfg.warmup_steps == 10 and cfg.evals_per_epoch == 4
@@ -76,6 +77,20 @@ def test_real_axolotl_qlora_config_loads_unchanged():
     assert loaded.path == CONFIGS / "axolotl_mistral_qlora.yml"
 
 
+def ds_mappings(cfg: FtuiConfig) -> dict[str, str]:
+    return cfg.datasets[0].property_mappings
+
+
+def test_legacy_message_fields_fold_into_mappings():
+    text = MINIMAL + "    message_field_role: from\n    message_field_content: value\n"
+    assert ds_mappings(parse_config(text).config) == {"role": "from", "content": "value"}
+    assert ds_mappings(parse_config(MINIMAL).config) == {}
+
+
+def test_tf32_accepts_auto():
+    assert parse_config(MINIMAL + "tf32: auto\n").config.tf32 == "auto"
+
+
 def test_defaults_are_axolotl_like():
     cfg = parse_config(MINIMAL).config
     assert cfg.trust_remote_code is False
@@ -86,7 +101,7 @@ def test_defaults_are_axolotl_like():
     assert cfg.output_dir == "./model-out"
     assert cfg.lr_scheduler == "cosine" and cfg.optimizer == "adamw_torch"
     assert cfg.train_on_inputs is False
-    assert cfg.bf16 == "auto"
+    assert cfg.bf16 == "auto" and cfg.fp16 is None and cfg.tf32 is None  # None: automatic, like Axolotl
     assert cfg.excess_length_strategy == "drop"
     assert cfg.num_processes == 1
     assert cfg.report_targets == []

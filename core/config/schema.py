@@ -197,6 +197,16 @@ class DatasetConfig(_Section):
         return value
 
     @property
+    def property_mappings(self) -> dict[str, str]:
+        """message_property_mappings with Axolotl's deprecated message_field_role/_content folded in."""
+        mappings = dict(self.message_property_mappings or {})
+        if self.message_field_role:
+            mappings.setdefault("role", self.message_field_role)
+        if self.message_field_content:
+            mappings.setdefault("content", self.message_field_content)
+        return mappings
+
+    @property
     def type_name(self) -> str | None:
         """The dataset type as a name ("custom" for a mapping of fields, None when auto-detected)."""
         if isinstance(self.type, DatasetTypeFormat):
@@ -262,8 +272,8 @@ class FtuiConfig(_Section):
     adam_beta2: float = Field(0.999, ge=0.0, lt=1.0)
     adam_epsilon: float = Field(1e-8, gt=0.0)
     bf16: bool | Literal["auto"] = "auto"
-    fp16: bool = False
-    tf32: bool = False
+    fp16: bool | None = None  # None: decided by bf16 (auto picks fp16 where bf16 is unsupported)
+    tf32: bool | Literal["auto"] | None = None  # None/auto: on where the GPU supports it
     gradient_checkpointing: bool = False
     flash_attention: bool = False
     sdp_attention: bool = False
@@ -301,6 +311,8 @@ class FtuiConfig(_Section):
 
     # --- ftui extensions ---------------------------------------------------------------------------------
     excess_length_strategy: Literal["drop", "truncate"] = "drop"
+    # Leave out unusable dataset rows (counted and reported) instead of stopping with the list of them.
+    skip_bad_rows: bool = False
     eval_assertions: str | None = None
     num_processes: int = Field(1, ge=1)
     report_to: ReportTarget | list[ReportTarget] | None = None
