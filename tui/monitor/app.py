@@ -1,6 +1,7 @@
 """`ftui monitor`: a small app that reuses the monitor, runs and compare screens.
 
-`MonitorApp(run_dir=...)` opens one run's monitor; `MonitorApp(workspace=...)` opens the runs list.
+`MonitorApp(run_dir=...)` opens one run's monitor; `MonitorApp(workspace=...)` opens the runs list (with
+neither, a subclass pushes its own first screen).
 Quitting asks what to do with trainers launched from this app that still run (resume launches them).
 """
 
@@ -40,8 +41,8 @@ class MonitorApp(App[int]):
             self.push_screen(
                 MonitorScreen(self.run_dir, sampler=self.sampler, poll_interval=self.poll_interval)
             )
-        else:
-            self.push_screen(RunsScreen(self.workspace or Path(".")))
+        elif self.workspace is not None:
+            self.push_screen(RunsScreen(self.workspace))
 
     async def action_quit(self) -> None:
         request_quit(self)
