@@ -198,3 +198,47 @@ def test_settings_accept_objects_with_attributes() -> None:
     assert (settings.path, settings.roles) == ("alpaca.json", {"assistant": ["bot2"]})
     spec = resolve_format(settings, [{"messages": []}], "x")
     assert spec.format == "messages" and spec.roles["bot2"] == "assistant"
+
+
+def test_real_config_entries_from_yaml(tmp_path: Path) -> None:
+    from ftui.core.config import parse_config
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "chat.jsonl").write_text(
+        '{"conversations": [{"from": "system", "value": "S"}, {"from": "human", "value": "q"},'
+        ' {"from": "gpt", "value": "a"}]}\n'
+    )
+    (tmp_path / "data" / "qa.jsonl").write_text('{"q": "question", "a": "answer"}\n')
+    text = """
+base_model: HuggingFaceTB/SmolLM2-135M-Instruct
+skip_bad_rows: true
+datasets:
+  - path: data/chat.jsonl
+    type: chat_template
+    field_messages: conversations
+    message_property_mappings: {role: from, content: value}
+    roles: {user: [human], assistant: [gpt]}
+    drop_system_message: true
+  - path: data/qa.jsonl
+    type: {field_instruction: q, field_output: a}
+"""
+    cfg = parse_config(text, "config.yml", base_dir=tmp_path).config
+    assert cfg.skip_bad_rows is True
+    chat, qa = (list(iter_examples(entry, cfg.base_dir)) for entry in cfg.datasets)
+    assert [m.role for m in chat[0].messages] == ["user", "assistant"]
+    assert (qa[0].kind, qa[0].instruction, qa[0].output) == ("alpaca", "question", "answer")
+    assert chat[0].source.file == "data/chat.jsonl"
+
+
+def test_entry_level_field_keys_and_legacy_role_keys(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"prompt": "p", "completion": "c"}\n')
+    entry = {"path": "a.jsonl", "type": "alpaca", "field_instruction": "prompt", "field_output": "completion"}
+    (ex,) = iter_examples(entry, tmp_path)
+    assert (ex.instruction, ex.output) == ("p", "c")
+    (tmp_path / "c.jsonl").write_text(
+        '{"chat": [{"who": "user", "says": "q"}, {"who": "assistant", "says": "a"}]}\n'
+    )
+    entry = {"path": "c.jsonl", "type": "chat_template", "field_messages": "chat"}
+    entry |= {"message_field_role": "who", "message_field_content": "says"}
+    (ex,) = iter_examples(entry, tmp_path)
+    assert [(m.role, m.content) for m in ex.messages] == [("user", "q"), ("assistant", "a")]

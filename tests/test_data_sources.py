@@ -89,6 +89,25 @@ def test_folder_with_ds_type_and_data_files() -> None:
     assert [e.instruction for e in picked] == ["b1", "b2"]
 
 
+def test_text_and_arrow_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("first line\n\nthird line\n")
+    examples = list(iter_examples({"path": "notes.txt"}, tmp_path))
+    assert [(e.kind, e.text, e.source.line) for e in examples] == [
+        ("completion", "first line", 1),
+        ("completion", "third line", 3),
+    ]
+    import pyarrow as pa
+
+    table = pa.Table.from_pylist([{"text": "a"}, {"text": "b"}])
+    with pa.ipc.new_stream(str(tmp_path / "data.arrow"), table.schema) as writer:
+        writer.write_table(table)
+    examples = list(iter_examples({"path": "data.arrow"}, tmp_path))
+    assert [(e.text, str(e.source)) for e in examples] == [
+        ("a", "data.arrow:row 1"),
+        ("b", "data.arrow:row 2"),
+    ]
+
+
 def test_relative_paths_resolve_against_base_dir_and_absolute_paths_work(tmp_path: Path) -> None:
     absolute = str(FIXTURES / "alpaca.json")
     scan = scan_dataset({"path": absolute}, tmp_path)
@@ -100,7 +119,7 @@ def test_relative_paths_resolve_against_base_dir_and_absolute_paths_work(tmp_pat
     [
         ("missing.jsonl", "dataset file 'missing.jsonl' not found"),
         ("./nowhere/data", "dataset file './nowhere/data' not found"),
-        ("folder/notes.txt", "unknown file type '.txt'"),
+        ("folder/README.md", "unknown file type '.md'"),
     ],
 )
 def test_source_errors(path: str, message: str) -> None:

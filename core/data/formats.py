@@ -97,6 +97,7 @@ class FormatSpec:
     training_key: str | None = None
     text_field: str = "text"
     alpaca_fields: dict[str, str] = field(default_factory=lambda: dict(_ALPACA))
+    drop_system_message: bool = False
 
 
 def _chat_shape(messages: Any) -> str | None:
@@ -163,13 +164,9 @@ def _alpaca_fields(type_name: str) -> dict[str, str] | None:
     return None
 
 
-def _custom_alpaca_fields(custom: dict[str, str]) -> dict[str, str]:
-    return {
-        "instruction": custom.get("field_instruction", "instruction"),
-        "input": custom.get("field_input", "input"),
-        "output": custom.get("field_output", "output"),
-        "system": custom.get("field_system", "system"),
-    }
+def _custom_alpaca_fields(custom: dict[str, str], base: dict[str, str]) -> dict[str, str]:
+    """Axolotl's `field_instruction`/`field_input`/`field_output`/`field_system` over the type's own keys."""
+    return {part: custom.get(f"field_{part}", key) for part, key in base.items()}
 
 
 def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str) -> FormatSpec:
@@ -177,9 +174,8 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
     type_name = settings.type
     detected = False
     alpaca_fields = dict(_ALPACA)
-    if settings.custom_fields:
+    if type_name is None and settings.custom_fields:
         fmt = "alpaca"
-        alpaca_fields = _custom_alpaca_fields(settings.custom_fields)
     elif type_name is None:
         guess = detect_format(first_rows, settings)
         if guess is None:
@@ -190,8 +186,8 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
                 f"set `type:` on this dataset to one of: {_supported_types()}",
             )
         fmt, detected = guess, True
-    elif (fields := _alpaca_fields(type_name)) is not None or type_name == "gpteacher":
-        fmt, alpaca_fields = "alpaca", fields or dict(_ALPACA)
+    elif (fields := _alpaca_fields(type_name)) is not None:
+        fmt, alpaca_fields = "alpaca", fields
     elif type_name in TYPE_ALIASES:
         fmt = TYPE_ALIASES[type_name]
     else:
@@ -199,6 +195,8 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
             f"dataset '{where}': type '{type_name}' is not supported",
             f"use one of: {_supported_types()} (or leave `type:` out to detect it from the rows)",
         )
+    if fmt == "alpaca" and settings.custom_fields:
+        alpaca_fields = _custom_alpaca_fields(settings.custom_fields, alpaca_fields)
     if fmt == "chat":
         fmt = _chat_format(settings, first_rows)
     return _build_spec(fmt, detected, settings, alpaca_fields)
@@ -243,6 +241,7 @@ def _build_spec(
         training_key=settings.message_field_training,
         text_field=settings.field or "text",
         alpaca_fields=alpaca_fields,
+        drop_system_message=settings.drop_system_message,
     )
 
 

@@ -114,6 +114,8 @@ def _chat(row: dict, spec: FormatSpec, origin: RowOrigin) -> Example:
     system = _optional_str(row, spec.field_system)
     if system and system.strip() and messages[0].role != "system":
         messages.insert(0, Message(role="system", content=system, original_role=spec.field_system))
+    if spec.drop_system_message and messages[0].role == "system":
+        messages.pop(0)
     return Example(kind="chat", source=origin, messages=messages, tools=_tools(row, spec))
 
 

@@ -30,7 +30,10 @@ class DatasetSettings:
     message_field_training: str | None = None
     roles: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     # Axolotl's custom alpaca-like prompt: `type: {field_instruction: ..., field_input: ..., field_output: ...}`
+    # (or the same field_* keys on the entry itself)
     custom_fields: dict[str, str] = dataclasses.field(default_factory=dict)
+    drop_system_message: bool = False
+    revision: str | None = None
 
 
 def _get(entry: Any, key: str) -> Any:
@@ -56,6 +59,17 @@ def dataset_settings(entry: Any) -> DatasetSettings:
     if isinstance(raw_type, dict):
         custom = {str(k): str(v) for k, v in raw_type.items() if v is not None}
         raw_type = None
+    for key in ("field_instruction", "field_input", "field_output"):
+        if _get(entry, key) and key not in custom:
+            custom[key] = str(_get(entry, key))
+    if custom and _get(entry, "field_system") and "field_system" not in custom:
+        custom["field_system"] = str(_get(entry, "field_system"))
+    mappings = {str(k): str(v) for k, v in (_get(entry, "message_property_mappings") or {}).items()}
+    # Axolotl's deprecated spellings of the same mapping
+    if _get(entry, "message_field_role"):
+        mappings.setdefault("role", str(_get(entry, "message_field_role")))
+    if _get(entry, "message_field_content"):
+        mappings.setdefault("content", str(_get(entry, "message_field_content")))
     data_files = _get(entry, "data_files")
     if isinstance(data_files, str):
         data_files = [data_files]
@@ -71,12 +85,12 @@ def dataset_settings(entry: Any) -> DatasetSettings:
         field_messages=_str_or_none(_get(entry, "field_messages")),
         field_system=_str_or_none(_get(entry, "field_system")),
         field_tools=_str_or_none(_get(entry, "field_tools")),
-        message_property_mappings={
-            str(k): str(v) for k, v in (_get(entry, "message_property_mappings") or {}).items()
-        },
+        message_property_mappings=mappings,
         message_field_training=_str_or_none(_get(entry, "message_field_training")),
         roles={
             str(k): [str(s) for s in ([v] if isinstance(v, str) else (v or []))] for k, v in roles.items()
         },
         custom_fields=custom,
+        drop_system_message=bool(_get(entry, "drop_system_message")),
+        revision=_str_or_none(_get(entry, "revision")),
     )

@@ -23,9 +23,16 @@ from ftui.core.data.model import RawRow, RowOrigin
 from ftui.core.data.report import DataError
 from ftui.core.data.settings import DatasetSettings
 
-EXTENSIONS: dict[str, str] = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+EXTENSIONS: dict[str, str] = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".arrow": "arrow",
+    ".txt": "text",
+}
 # `ds_type:` values (Axolotl / datasets builder names) -> file kind.
-DS_TYPES: dict[str, str] = {"json": "json", "jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}
+DS_TYPES: dict[str, str] = {k: k for k in ("json", "jsonl", "csv", "parquet", "arrow", "text")}
 _PARQUET_BATCH = 1024
 
 
@@ -94,13 +101,16 @@ def _kind_for(path: Path, settings: DatasetSettings, where: str) -> str:
     if kind is None:
         raise DataError(
             f"dataset '{where}': cannot read '{path.name}' (unknown file type '{path.suffix or 'none'}')",
-            "use .json, .jsonl, .csv or .parquet files, or set `ds_type:` (json, csv, parquet)",
+            "use .json, .jsonl, .csv, .parquet, .arrow or .txt files, or set `ds_type:`",
         )
     return kind
 
 
 def _folder_files(folder: Path, settings: DatasetSettings, base_dir: Path, where: str) -> list[SourceFile]:
-    wanted = {DS_TYPES[settings.ds_type]} if settings.ds_type in DS_TYPES else set(EXTENSIONS.values())
+    # .txt and .arrow files in a folder are often notes or caches: read them only when `ds_type` asks.
+    wanted = (
+        {DS_TYPES[settings.ds_type]} if settings.ds_type in DS_TYPES else {"json", "jsonl", "csv", "parquet"}
+    )
     files = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
@@ -284,7 +294,54 @@ def _parquet_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
                 )
 
 
-_READERS = {"jsonl": _jsonl_rows, "json": _json_rows, "csv": _csv_rows, "parquet": _parquet_rows}
+def _text_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
+    """Plain text (`ds_type: text`): each non-blank line is one `{"text": line}` row, like `datasets`' text."""
+    done = 0
+    with _open_binary(source_file) as stream:
+        for number, raw in enumerate(stream, 1):
+            done += len(raw)
+            if not raw.strip():
+                continue
+            origin = RowOrigin(source_file.display, number, number - 1)
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                reason = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                yield RawRow(origin, error=reason), done
+                continue
+            yield RawRow(origin, value={"text": text}), done
+
+
+def _arrow_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
+    """Arrow IPC files (what `datasets` writes in its cache and `save_to_disk`), batch by batch."""
+    import pyarrow as pa
+
+    try:
+        stream = pa.memory_map(str(source_file.path))
+        try:
+            reader = pa.ipc.open_stream(stream)
+        except pa.ArrowInvalid:
+            reader = pa.ipc.open_file(stream)
+            batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+        else:
+            batches = iter(reader)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise DataError(f"cannot read arrow file '{source_file.display}': {exc}") from None
+    index = 0
+    for batch in batches:
+        for value in batch.to_pylist():
+            yield RawRow(RowOrigin(source_file.display, None, index), value=value), 0
+            index += 1
+
+
+_READERS = {
+    "jsonl": _jsonl_rows,
+    "json": _json_rows,
+    "csv": _csv_rows,
+    "parquet": _parquet_rows,
+    "text": _text_rows,
+    "arrow": _arrow_rows,
+}
 
 
 def _offline_by_env() -> bool:
@@ -329,6 +386,8 @@ def _load_hub(hub_id: str, settings: DatasetSettings | None):
         kwargs["name"] = settings.name
     if settings and settings.data_files:
         kwargs["data_files"] = settings.data_files
+    if settings and settings.revision:
+        kwargs["revision"] = settings.revision
     datasets.logging.set_verbosity_error()
     with _forced_offline(offline):
         try:
