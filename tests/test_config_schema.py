@@ -225,3 +225,9 @@ def test_config_error_is_a_config_user_error_with_exit_code_2():
         parse_config("base_model: m\ndatasets: []\n")
     assert isinstance(info.value, ConfigUserError) and info.value.exit_code == 2
     assert "at least one dataset" in info.value.message
+
+
+def test_every_key_is_documented():
+    doc = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
+    for key in list(FtuiConfig.model_fields) + list(DatasetConfig.model_fields):
+        assert f"`{key}`" in doc, f"docs/config.md does not mention `{key}`"
