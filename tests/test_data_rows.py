@@ -205,3 +205,30 @@ def test_scan_limit_counts_only_the_rows_read(tmp_path: Path) -> None:
     scan = scan_dataset({"path": "t.jsonl"}, tmp_path, limit=10, sample_size=3)
     assert (scan.rows, scan.complete, len(scan.sample)) == (10, False, 3)
     assert scan_dataset({"path": "t.jsonl"}, tmp_path, limit=50).complete is True
+
+
+def test_config_progress_and_bad_rows_per_dataset(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text("".join(f'{{"text": "a{i}"}}\n' for i in range(1500)))
+    (tmp_path / "b.csv").write_text("text\n" + "".join(f"b{i}\n" for i in range(1200)) + '""\n')
+    seen: list[tuple[int, float | None]] = []
+    log = BadRowLog()
+    entries = [{"path": "a.jsonl"}, {"path": "b.csv"}]
+    examples = list(
+        iter_config_examples(
+            entries, tmp_path, skip_bad_rows=True, bad_rows=log, progress=lambda *a: seen.append(a)
+        )
+    )
+    assert len(examples) == 2700 and examples[-1].text == "b1199"
+    assert [n for n, _ in seen] == [1000, 1500, 2500, 2700]
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[1] == 0.5 and fractions[-1] == 1.0
+    assert [str(b) for b in log.rows] == ["b.csv:1202: field 'text' is empty"]
+
+
+def test_an_empty_second_dataset_names_only_its_own_rows(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"text": "ok"}\n{"text": ""}\n')
+    (tmp_path / "b.jsonl").write_text('{"text": 5}\n')
+    with pytest.raises(DataError) as err:
+        list(iter_config_examples([{"path": "a.jsonl"}, {"path": "b.jsonl"}], tmp_path, skip_bad_rows=True))
+    assert err.value.message.startswith("dataset 'b.jsonl' has no usable rows: its only row is bad")
+    assert "a.jsonl" not in err.value.message

@@ -205,3 +205,28 @@ def test_progress_reaches_the_end(tmp_path: Path) -> None:
     assert len(examples) == 2500
     assert [n for n, _ in seen] == [1000, 2000, 2500]
     assert 0.3 < seen[0][1] < 0.5 and seen[-1][1] == 1.0
+
+
+def test_hub_rows_use_split_name_and_revision(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub path passes the entry's keys to `datasets.load_dataset` and numbers rows within the split."""
+    import datasets
+    from ftui.core.data import sources
+
+    calls = []
+
+    def fake_load(path, **kwargs):
+        calls.append((path, kwargs))
+        return [
+            {"instruction": "q", "input": "", "output": "a"},
+            {"instruction": "q2", "input": "", "output": ""},
+        ]
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load)
+    monkeypatch.setattr(sources, "_hub_reachable", lambda timeout=2.0: True)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    entry = {"path": "org/data", "split": "validation", "name": "small", "revision": "v1"}
+    scan = scan_dataset(entry, FIXTURES)
+    assert calls == [("org/data", {"split": "validation", "name": "small", "revision": "v1"})]
+    assert (scan.format, scan.rows, scan.files) == ("alpaca", 1, ["org/data"])
+    assert [str(b) for b in scan.bad_rows] == ["org/data[validation]:row 2: field 'output' is empty"]

@@ -64,7 +64,9 @@ def _examples(spec: FormatSpec, rows: Iterable[RawRow], log: BadRowLog) -> Itera
 def _empty_error(where: str, log: BadRowLog) -> DataError:
     if log.count:
         return DataError(
-            f"dataset '{where}' has no usable rows: all {log.count} rows are bad\n" + log.summary(where),
+            f"dataset '{where}' has no usable rows: "
+            + (f"all {log.count} rows are bad\n" if log.count > 1 else "its only row is bad\n")
+            + log.summary(where),
             "fix the rows listed above (check `type:` and the field names too)",
             bad_rows=list(log.rows),
         )
@@ -85,19 +87,22 @@ def iter_examples(
     (then they are only recorded in `bad_rows`). A dataset with no usable rows is always a `DataError`.
     """
     source, spec, rows = _open(ds_config, base_dir)
-    log = bad_rows if bad_rows is not None else BadRowLog()
-    before = log.count
+    log = BadRowLog()
     count = 0
-    for example in _examples(spec, rows, log):
-        count += 1
-        if progress is not None and count % _PROGRESS_EVERY == 0:
-            progress(count, source.fraction)
-        yield example
+    try:
+        for example in _examples(spec, rows, log):
+            count += 1
+            if progress is not None and count % _PROGRESS_EVERY == 0:
+                progress(count, source.fraction)
+            yield example
+    finally:
+        if bad_rows is not None:
+            bad_rows.merge(log)
     if progress is not None:
         progress(count, 1.0)
     if count == 0:
         raise _empty_error(source.where, log)
-    if log.count > before and not skip_bad_rows:
+    if log.count and not skip_bad_rows:
         raise log.error(source.where)
 
 
@@ -114,8 +119,16 @@ def iter_config_examples(
     entries = list(ds_configs)
     if not entries:
         raise DataError("the config has no `datasets:`", "add at least one entry with a `path:`")
-    for entry in entries:
-        yield from iter_examples(entry, base_dir, skip_bad_rows=True, bad_rows=log, progress=progress)
+    done = 0
+    for i, entry in enumerate(entries):
+
+        def overall(count: int, fraction: float | None, i: int = i, before: int = done) -> None:
+            if progress is not None:
+                progress(before + count, (i + (fraction or 0.0)) / len(entries))
+
+        for example in iter_examples(entry, base_dir, skip_bad_rows=True, bad_rows=log, progress=overall):
+            done += 1
+            yield example
     if log.count and not skip_bad_rows:
         where = ", ".join(dataset_settings(entry).path for entry in entries)
         raise log.error(where)

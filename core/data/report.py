@@ -37,6 +37,10 @@ class BadRowLog:
         if len(self.rows) < KEEP:
             self.rows.append(bad)
 
+    def merge(self, other: BadRowLog) -> None:
+        self.count += other.count
+        self.rows.extend(other.rows[: max(0, KEEP - len(self.rows))])
+
     def summary(self, where: str) -> str:
         """'N bad rows in dataset X:' and up to SHOW of them, one per line, then how many more."""
         noun = "row" if self.count == 1 else "rows"

@@ -235,6 +235,7 @@ def _csv_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
         stream = open(source_file.path, encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise DataError(f"cannot read dataset file '{source_file.display}': {exc.strerror}") from None
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long answers exceed the 128 KiB default
     with stream:
         reader = csv.reader(stream)
         try:
