@@ -237,3 +237,16 @@ def test_save_keeps_file_permissions(tmp_path):
     loaded.config.seed = 5
     loaded.save()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_save_refuses_an_invalid_config_and_leaves_the_file(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text(BASE + "seed: 1\n")
+    loaded = load_config(path)
+    loaded.config.lora_r = 0
+    loaded.config.adapter = "qlora"
+    with pytest.raises(ConfigError) as info:
+        loaded.save()
+    assert {p.key for p in info.value.problems} == {"adapter", "lora_r"}
+    assert "not saved" in (info.value.hint or "")
+    assert path.read_text() == BASE + "seed: 1\n"

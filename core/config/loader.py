@@ -139,6 +139,12 @@ def save_config(config: FtuiConfig, path: str | Path, document: Any = None) -> l
     given, the file already at `path` - is updated in place; new keys go at the end.
     """
     path = Path(path).expanduser()
+    data = config.to_yaml_dict()
+    # Attribute assignments are not validated one by one (a wizard sets related keys in steps):
+    # check the whole config before it reaches the file, so a save never writes a config that cannot load.
+    problems = [p for p in _validate(data)[1] if p.severity == "error"]
+    if problems:
+        raise ConfigError(problems, str(path), hint="the config was not saved; fix these values first")
     if document is None and path.is_file():
         try:
             document = read_document(path.read_text(encoding="utf-8"), str(path))
@@ -149,7 +155,7 @@ def save_config(config: FtuiConfig, path: str | Path, document: Any = None) -> l
 
         document = CommentedMap()
     secrets = sorted(k for k in config.extra_keys if is_secret_key(k))
-    merge_into(document, config.to_yaml_dict(), _baseline(document))
+    merge_into(document, data, _baseline(document))
     atomic_write_text(path, dump_document(document))
     return [
         f"{path}: {key} was not written (secrets never go into config files); "
