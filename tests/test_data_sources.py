@@ -210,7 +210,7 @@ def test_progress_reaches_the_end(tmp_path: Path) -> None:
 def test_hub_rows_use_split_name_and_revision(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hub path passes the entry's keys to `datasets.load_dataset` and numbers rows within the split."""
     import datasets
-    from ftui.core.data import sources
+    from ftui.core.data import hub
 
     calls = []
 
@@ -222,7 +222,7 @@ def test_hub_rows_use_split_name_and_revision(monkeypatch: pytest.MonkeyPatch) -
         ]
 
     monkeypatch.setattr(datasets, "load_dataset", fake_load)
-    monkeypatch.setattr(sources, "_hub_reachable", lambda timeout=2.0: True)
+    monkeypatch.setattr(hub, "_hub_reachable", lambda timeout=2.0: True)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
     entry = {"path": "org/data", "split": "validation", "name": "small", "revision": "v1"}
