@@ -242,3 +242,17 @@ def test_entry_level_field_keys_and_legacy_role_keys(tmp_path: Path) -> None:
     entry |= {"message_field_role": "who", "message_field_content": "says"}
     (ex,) = iter_examples(entry, tmp_path)
     assert [(m.role, m.content) for m in ex.messages] == [("user", "q"), ("assistant", "a")]
+
+
+def test_importing_the_data_package_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ftui.core.data as d; d.scan_dataset({'path': 'alpaca.json'}, sys.argv[1]);"
+        "print(sorted(m for m in ('torch', 'datasets', 'pyarrow', 'transformers', 'textual') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(FIXTURES)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -120,7 +120,10 @@ def open_source(settings: DatasetSettings, base_dir: str | os.PathLike = ".") ->
         for name in settings.data_files:
             path = (root / Path(name).expanduser()).resolve()
             if not path.is_file():
-                raise DataError(f"dataset '{where}': data file '{name}' not found (looked at {path})")
+                raise DataError(
+                    f"dataset '{where}': data file '{name}' not found (looked at {path})",
+                    "check `data_files:`; they are relative to `path:` when it is a folder, else to the config",
+                )
             files.append(SourceFile(path, _display(path, base, name), _kind_for(path, settings, where)))
     elif local.is_dir():
         files = _folder_files(local, settings, base, where)
