@@ -231,3 +231,12 @@ def test_every_key_is_documented():
     doc = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
     for key in list(FtuiConfig.model_fields) + list(DatasetConfig.model_fields):
         assert f"`{key}`" in doc, f"docs/config.md does not mention `{key}`"
+
+
+def test_numbers_where_text_is_expected_are_text(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text("base_model: m\nwandb_name: 2024\ndatasets:\n  - path: d.json\n    split: 1\n")
+    loaded = load_config(path)
+    assert loaded.config.wandb_name == "2024" and loaded.config.datasets[0].split == "1"
+    loaded.save()
+    assert "wandb_name: 2024\n" in path.read_text()  # unchanged values keep their spelling

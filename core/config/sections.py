@@ -52,7 +52,10 @@ class Section(BaseModel):
     """Base for config sections: keeps keys it does not know (they round-trip on save), and reads an
     empty key (`debug:`) as the key's default, like Axolotl, remembering it so saving writes it empty again."""
 
-    model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True)
+    # Numbers where text is expected (`wandb_name: 2024`, `split: 1`) are read as text, as the user meant.
+    model_config = ConfigDict(
+        extra="allow", protected_namespaces=(), populate_by_name=True, coerce_numbers_to_str=True
+    )
 
     _null_keys: frozenset[str] = PrivateAttr(default_factory=frozenset)
 
