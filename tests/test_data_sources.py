@@ -148,6 +148,8 @@ def test_hub_id_offline_is_one_quick_clear_error(monkeypatch: pytest.MonkeyPatch
 def test_hub_id_without_network_does_not_retry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    for proxy in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "https://nonexistent.invalid")
     start = time.monotonic()
     with pytest.raises(DataError, match="is not available offline"):
