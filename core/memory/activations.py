@@ -1,0 +1,118 @@
+"""Activation memory: the tensors autograd saves for backward, counted op by op for a HF decoder layer.
+
+Per token and layer (a = bytes of the compute dtype, r = bytes of the residual stream, h hidden,
+q = heads*head_dim, kv = kv_heads*head_dim, i intermediate), what the backward pass needs:
+- RMSNorm: its fp32 input copy (4h), plus the normalized output (r*h) when the norm weight trains.
+- attention kernel (SDPA/flash, run in the compute dtype under autocast): q, k, v (k/v repeated to all heads
+  for SDPA with a mask), the output, and the fp32 log-sum-exp per head; eager attention also keeps the fp32
+  softmax and its a-byte copy (s values per head and token).
+- a Linear's input only when its weight trains (full fine-tune). A LoRA-adapted Linear keeps the autocast copy
+  of its input for the fp32 adapter's weight gradient (one per adapted module: a*d_in) and A's r-wide output.
+- MLP: gate output, activation output and up output (3*r*i); MoE multiplies by the active experts.
+QLoRA/8-bit: PEFT's prepare_model_for_kbit_training casts embeddings and norms to fp32, so the residual stream
+and the MLP's elementwise tensors are fp32 (r = 4) while matmuls still run in the compute dtype.
+Gradient checkpointing keeps only each layer's input (r*h) and recomputes one layer at a time.
+docs/memory.md derives each term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ftui.core.memory.constants import DTYPE_BYTES
+from ftui.core.memory.inputs import EstimateInput
+from ftui.core.models.facts import ModelFacts
+from ftui.core.models.params import linear_layers, lora_layer_shapes
+
+
+@dataclass(frozen=True)
+class ActivationMemory:
+    saved: int  # all tensors saved for backward at the end of forward (whole model)
+    per_layer: int  # one decoder layer's saved tensors (what a checkpointed layer recomputes)
+    working: int  # transient tensors while one layer runs backward (incl. dequantized 4/8-bit weights)
+    logits_peak: int  # logits + fp32 upcast + log-softmax + its gradient, at their largest
+    mask: int  # materialized attention mask
+
+
+def stream_bytes(inp: EstimateInput) -> int:
+    """Bytes of the residual stream: fp32 once prepare_model_for_kbit_training upcast embeddings and norms."""
+    return 4 if inp.is_lora and inp.quant_bits else DTYPE_BYTES[inp.dtype]
+
+
+def _lora_input_bytes(d_in: int, inp: EstimateInput) -> float:
+    """Saved per token by one LoRA-adapted Linear: autocast copy of its input (+ dropout mask), A's output."""
+    saved = DTYPE_BYTES[inp.dtype] * d_in + 4 * inp.lora_r
+    if inp.lora_dropout > 0:
+        saved += d_in  # dropout mask (bool)
+    return saved
+
+
+def layer_bytes_per_token(facts: ModelFacts, inp: EstimateInput) -> float:
+    a, r = DTYPE_BYTES[inp.dtype], stream_bytes(inp)
+    full = not inp.is_lora
+    h, i = facts.hidden_size, facts.intermediate_size
+    q = facts.num_heads * facts.head_dim
+    kv = facts.num_kv_heads * facts.head_dim
+    family = facts.family
+    experts = max(facts.experts_per_token, 1) if facts.is_moe else 1
+    norm_count = 4 if family in ("gemma2", "gemma3") else 2
+    norm_out = (4 if family.startswith("gemma") else r) if full else 0
+    total = norm_count * (4 + norm_out) * h
+    if family in ("qwen3", "gemma3"):  # per-head q/k RMSNorm
+        total += (4 + (r if full else 0)) * (q + kv)
+    kv_saved = q if inp.attention in ("sdpa", "eager") else kv  # repeat_kv outside flash attention
+    total += a * (q + 2 * kv_saved) + a * q + 4 * facts.num_heads
+    if inp.attention == "eager":
+        total += (4 + a) * facts.num_heads * inp.sequence_len  # fp32 softmax + its copy, per query token
+    if full:
+        total += a * (h + q + h) + a * i * experts  # inputs of q/k/v (shared), o, gate/up (shared), down
+        if facts.is_moe:
+            total += a * h * experts  # tokens gathered per expert
+    else:
+        adapted = [
+            layer
+            for layer in lora_layer_shapes(facts, inp.lora_target_modules, inp.targets_all_linear)
+            if layer.part == "text"
+        ]
+        for layer in adapted:
+            total += _lora_input_bytes(layer.d_in, inp)
+    total += 3 * r * i * experts  # activation input, activation output, up output
+    if facts.is_moe:
+        total += 4 * facts.num_experts * 2  # router logits + softmax (fp32)
+    return total
+
+
+def activation_memory(facts: ModelFacts, inp: EstimateInput) -> ActivationMemory:
+    a, r = DTYPE_BYTES[inp.dtype], stream_bytes(inp)
+    b, s = inp.micro_batch_size, inp.sequence_len
+    tokens = b * s
+    h, i = facts.hidden_size, facts.intermediate_size
+    per_layer = int(layer_bytes_per_token(facts, inp) * tokens)
+    full = not inp.is_lora
+    final_norm = (4 + (r if full else 0)) * h * tokens
+    lm_head_in = 0
+    if full:
+        lm_head_in = a * h * tokens
+    elif "lm_head" in inp.lora_target_modules:
+        lm_head_in = int(_lora_input_bytes(h, inp) * tokens)
+    if inp.gradient_checkpointing:
+        saved = facts.num_layers * r * h * tokens + final_norm + lm_head_in
+    else:
+        saved = facts.num_layers * per_layer + final_norm + lm_head_in
+    experts = max(facts.experts_per_token, 1) if facts.is_moe else 1
+    working = (3 * r * i * experts + 2 * r * h) * tokens
+    bits = inp.quant_bits if inp.is_lora else None
+    if bits:
+        largest = max(
+            (layer.d_in * layer.d_out for layer in linear_layers(facts) if layer.part == "text"), default=0
+        )
+        working += largest * a  # bitsandbytes dequantizes one weight to the compute dtype per matmul
+    logits = 12 * tokens * facts.vocab_size  # fp32 log-softmax output + its gradient + the input gradient
+    if facts.family == "gemma2":
+        logits += 2 * a * tokens * facts.vocab_size  # final logit soft-capping keeps tanh's output
+    mask = 0
+    if inp.attention == "sdpa":
+        mask = b * s * s  # boolean 4-D mask (padding or packing present)
+    elif inp.attention == "eager":
+        mask = b * s * s * a
+    return ActivationMemory(saved=saved, per_layer=per_layer, working=working, logits_peak=logits, mask=mask)

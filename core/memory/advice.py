@@ -1,0 +1,140 @@
+"""Verdicts per GPU (fits / tight / does not fit) and ranked suggestions when a run does not fit.
+
+Each suggestion is re-estimated with the change applied, so the user sees what it buys, not a rule of thumb.
+Ranking: changes that make the run fit come first, least disruptive first (checkpointing costs ~30% speed,
+an 8-bit optimizer almost nothing; QLoRA changes the numerics; a shorter sequence changes the data; more GPUs
+cost money); then the rest by how much they save. If no single change fits, the best combination is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ftui.core.memory.constants import TIGHT_FRACTION
+from ftui.core.memory.estimate import GpuVerdict, MemoryEstimate, Suggestion
+from ftui.core.memory.inputs import EstimateInput
+from ftui.core.memory.static import optimizer_spec
+
+
+@dataclass(frozen=True)
+class GpuTarget:
+    name: str
+    memory_bytes: int
+
+
+def verdict(total_bytes: int, gpu: GpuTarget) -> GpuVerdict:
+    usage = total_bytes / gpu.memory_bytes if gpu.memory_bytes else float("inf")
+    status = "fits" if usage <= TIGHT_FRACTION else "tight" if usage <= 1.0 else "does_not_fit"
+    return GpuVerdict(gpu=gpu.name, memory_bytes=gpu.memory_bytes, status=status, usage=round(usage, 4))
+
+
+def _candidates(inp: EstimateInput) -> list[tuple[str, dict]]:
+    """(title, changes) in order of how little they disturb the run."""
+    out: list[tuple[str, dict]] = []
+    if not inp.gradient_checkpointing:
+        out.append(
+            (
+                "enable gradient checkpointing (~30% slower, much smaller activations)",
+                {"gradient_checkpointing": True},
+            )
+        )
+    spec = optimizer_spec(inp.optimizer)
+    if spec.states >= 2 and spec.kind in ("torch", "bnb32"):
+        out.append(("8-bit AdamW (optimizer: adamw_bnb_8bit)", {"optimizer": "adamw_bnb_8bit"}))
+        out.append(
+            (
+                "paged 8-bit AdamW (optimizer: paged_adamw_8bit; states can spill to CPU RAM)",
+                {"optimizer": "paged_adamw_8bit"},
+            )
+        )
+    if inp.attention == "eager":
+        out.append(("flash attention (flash_attention: true)", {"attention": "flash"}))
+    if inp.micro_batch_size > 1:
+        b, ga = inp.micro_batch_size // 2, inp.gradient_accumulation_steps * 2
+        out.append(
+            (
+                f"micro_batch_size {b} with gradient_accumulation_steps {ga} (same effective batch)",
+                {"micro_batch_size": b, "gradient_accumulation_steps": ga},
+            )
+        )
+    if not inp.is_lora:
+        out.append(
+            (
+                "LoRA on all linear layers instead of a full fine-tune",
+                {"adapter": "lora", "lora_target_linear": True},
+            )
+        )
+    if inp.quant_bits != 4:
+        changes = {"adapter": "qlora", "load_in_4bit": True, "load_in_8bit": False}
+        if not inp.is_lora:
+            changes["lora_target_linear"] = True
+        out.append(("QLoRA: 4-bit base model + LoRA adapters", changes))
+    if inp.sequence_len > 256:
+        out.append(
+            (
+                f"sequence_len {inp.sequence_len // 2} (longer rows are dropped or truncated)",
+                {"sequence_len": inp.sequence_len // 2},
+            )
+        )
+    if inp.sharding not in ("fsdp", "zero3"):
+        for n in (2, 4, 8):
+            if n > inp.num_gpus:
+                out.append(
+                    (
+                        f"{n} GPUs with FSDP full-shard (fsdp: [full_shard, auto_wrap], num_processes: {n})",
+                        {"num_gpus": n, "sharding": "fsdp"},
+                    )
+                )
+    return out
+
+
+def suggestions(
+    inp: EstimateInput, estimate: Callable[[EstimateInput], MemoryEstimate], target: GpuTarget | None
+) -> list[Suggestion]:
+    """Ranked alternatives for a run that does not fit (or is tight on) `target`."""
+    current = estimate(inp).total_bytes
+    limit = target.memory_bytes * TIGHT_FRACTION if target else None
+    found: list[tuple[int, Suggestion]] = []
+    gpu_rows_kept = False
+    for order, (title, changes) in enumerate(_candidates(inp)):
+        total = estimate(inp.with_changes(**changes)).total_bytes
+        if total >= current * 0.99:
+            continue
+        fits = total <= limit if limit is not None else None
+        if "num_gpus" in changes:  # only the smallest GPU count that fits, or the largest tried
+            if gpu_rows_kept:
+                continue
+            if not fits and changes["num_gpus"] < 8:
+                continue
+            gpu_rows_kept = True
+        found.append((order, Suggestion(title, changes, total, current - total, fits)))
+    found.sort(key=lambda item: (not item[1].fits, item[0] if item[1].fits else item[1].total_bytes))
+    ranked = [s for _, s in found]
+    if limit is not None and ranked and not any(s.fits for s in ranked):
+        combined = _combine(inp, estimate, limit)
+        if combined is not None:
+            ranked.insert(0, combined)
+    return ranked
+
+
+def _combine(
+    inp: EstimateInput, estimate: Callable[[EstimateInput], MemoryEstimate], limit: float
+) -> Suggestion | None:
+    """Greedily apply the most saving change until the run fits (at most four changes)."""
+    current, start = inp, estimate(inp).total_bytes
+    titles: list[str] = []
+    changes: dict = {}
+    for _ in range(4):
+        options = [(estimate(current.with_changes(**c)).total_bytes, t, c) for t, c in _candidates(current)]
+        if not options:
+            break
+        total, title, change = min(options, key=lambda o: o[0])
+        if total >= estimate(current).total_bytes:
+            break
+        current = current.with_changes(**change)
+        titles.append(title.split(" (")[0])
+        changes.update(change)
+        if total <= limit:
+            return Suggestion("combine: " + " + ".join(titles), changes, total, start - total, True)
+    return None
