@@ -256,3 +256,16 @@ def test_importing_the_data_package_stays_light() -> None:
         [sys.executable, "-c", code, str(FIXTURES)], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_chat_turns_under_either_key_in_either_shape(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(
+        '{"conversations": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n'
+    )
+    (tmp_path / "b.jsonl").write_text(
+        '{"messages": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n'
+    )
+    for name, fmt in (("a.jsonl", "messages"), ("b.jsonl", "sharegpt")):
+        scan = scan_dataset({"path": name}, tmp_path)
+        assert (scan.format, scan.rows, scan.bad_count) == (fmt, 1, 0)
+        assert [m.role for m in scan.sample[0].messages] == ["user", "assistant"]

@@ -199,7 +199,7 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
         alpaca_fields = _custom_alpaca_fields(settings.custom_fields, alpaca_fields)
     if fmt == "chat":
         fmt = _chat_format(settings, first_rows)
-    return _build_spec(fmt, detected, settings, alpaca_fields)
+    return _build_spec(fmt, detected, settings, alpaca_fields, _chat_key(first_rows))
 
 
 def _chat_format(settings: DatasetSettings, first_rows: list[Any]) -> str:
@@ -212,8 +212,22 @@ def _chat_format(settings: DatasetSettings, first_rows: list[Any]) -> str:
     return guess if guess in ("sharegpt", "messages") else "messages"
 
 
+def _chat_key(rows: list[Any]) -> str | None:
+    """Which of `conversations` / `messages` the rows keep their turns in (either may hold either shape)."""
+    for row in rows[:_DETECT_ROWS]:
+        if isinstance(row, dict):
+            for key in _CHAT_KEYS:
+                if key in row:
+                    return key
+    return None
+
+
 def _build_spec(
-    fmt: str, detected: bool, settings: DatasetSettings, alpaca_fields: dict[str, str]
+    fmt: str,
+    detected: bool,
+    settings: DatasetSettings,
+    alpaca_fields: dict[str, str],
+    chat_key: str | None = None,
 ) -> FormatSpec:
     roles = dict(DEFAULT_ROLES)
     for canonical, sources in settings.roles.items():
@@ -232,7 +246,7 @@ def _build_spec(
     return FormatSpec(
         format=fmt,
         detected=detected,
-        field_messages=settings.field_messages or default_field,
+        field_messages=settings.field_messages or chat_key or default_field,
         role_key=mappings.get("role", role_key),
         content_key=mappings.get("content", content_key),
         roles=roles,
