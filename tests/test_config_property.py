@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 FIELDS = sorted(FtuiConfig.model_fields)
 DATASET_FIELDS = sorted(DatasetConfig.model_fields)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
     st.none(),
