@@ -121,20 +121,63 @@ def suggestions(
 def _combine(
     inp: EstimateInput, estimate: Callable[[EstimateInput], MemoryEstimate], limit: float
 ) -> Suggestion | None:
-    """Greedily apply the most saving change until the run fits (at most four changes)."""
+    """Greedily apply the most saving change until the run fits (at most six changes); on the same hardware
+    first, adding GPUs only when that is not enough."""
+    for allow_more_gpus in (False, True):
+        found = _greedy(inp, estimate, limit, allow_more_gpus)
+        if found is not None:
+            return found
+    return None
+
+
+def _greedy(
+    inp: EstimateInput,
+    estimate: Callable[[EstimateInput], MemoryEstimate],
+    limit: float,
+    allow_more_gpus: bool,
+) -> Suggestion | None:
     current, start = inp, estimate(inp).total_bytes
-    titles: list[str] = []
-    changes: dict = {}
-    for _ in range(4):
-        options = [(estimate(current.with_changes(**c)).total_bytes, t, c) for t, c in _candidates(current)]
+    steps: list[tuple[str, dict]] = []
+    for _ in range(6):
+        options = [
+            (estimate(current.with_changes(**c)).total_bytes, t, c)
+            for t, c in _candidates(current)
+            if allow_more_gpus or "num_gpus" not in c
+        ]
         if not options:
-            break
+            return None
         total, title, change = min(options, key=lambda o: o[0])
         if total >= estimate(current).total_bytes:
-            break
+            return None
         current = current.with_changes(**change)
-        titles.append(title.split(" (")[0])
-        changes.update(change)
+        steps.append((title.split(" (")[0], change))
         if total <= limit:
-            return Suggestion("combine: " + " + ".join(titles), changes, total, start - total, True)
+            return _pruned(inp, estimate, limit, steps, start)
     return None
+
+
+def _pruned(
+    inp: EstimateInput,
+    estimate: Callable[[EstimateInput], MemoryEstimate],
+    limit: float,
+    steps: list[tuple[str, dict]],
+    start: int,
+) -> Suggestion:
+    """Drop changes the combination does not need (an 8-bit optimizer is moot once QLoRA is chosen)."""
+
+    def apply(chosen: list[tuple[str, dict]]) -> EstimateInput:
+        changed = inp
+        for _, change in chosen:
+            changed = changed.with_changes(**change)
+        return changed
+
+    for step in list(steps):
+        rest = [s for s in steps if s is not step]
+        if rest and estimate(apply(rest)).total_bytes <= limit:
+            steps = rest
+    final = apply(steps)
+    total = estimate(final).total_bytes
+    changes: dict = {}
+    for _, change in steps:
+        changes.update(change)
+    return Suggestion("combine: " + " + ".join(t for t, _ in steps), changes, total, start - total, True)
