@@ -1,6 +1,10 @@
 """Datasets: sources (files, folders, hub ids), format detection, row validation, the neutral `Example`.
 
-Importing this package is cheap (no torch, no `datasets`): the TUI scans data with it on its first screens.
+    scan = scan_dataset(cfg.datasets[0], cfg.base_dir, limit=5000)   # UI: format, rows, bad rows, sample
+    for example in iter_config_examples(cfg.datasets, cfg.base_dir, skip_bad_rows=cfg.skip_bad_rows):
+        ...                                                          # preprocessing: streams, then one DataError
+
+Importing this package is cheap (no torch, no `datasets`, no pyarrow): the TUI scans data on its first screens.
 """
 
 from ftui.core.data.dataset import iter_config_examples, iter_examples, scan_dataset
