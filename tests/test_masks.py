@@ -256,3 +256,29 @@ def test_random_conversations_keep_invariants(smollm, contents: list[str], templ
             assert token.part in ("assistant", "special"), token
         if token.part == "user":
             assert not token.trained
+
+
+@pytest.mark.parametrize("template_name", ["chatml", "llama3", "mistral", "gemma", "phi3", "tokenizer"])
+def test_one_render_spans_equal_placeholder_spans(smollm, template_name: str) -> None:
+    from ftui.core.templates import load_template
+    from ftui.core.templates.jinja_env import render_chat
+    from ftui.core.templates.render import _marked_ranges, _message_dict, _placeholder_range, chat_source
+    from ftui.core.templates.tokenizer_info import tokenizer_info
+
+    info = tokenizer_info(smollm)
+    source = chat_source(load_template(template_name), info)
+    dicts = [
+        _message_dict(m) for m in CONVERSATION.messages if template_name != "gemma" or m.role != "system"
+    ]
+    text = render_chat(source, dicts, info.context)
+    fast = _marked_ranges(source, dicts, text, info, None, "")
+    assert fast is not None
+    assert fast == [_placeholder_range(source, dicts, i, text, info, None, "") for i in range(len(dicts))]
+
+
+def test_trimming_template_falls_back_to_placeholder_spans(smollm) -> None:
+    # llama3 trims contents, so the one-render markers do not survive verbatim; the spans still fit exactly
+    example = chat(("user", "  padded question \n"), ("assistant", "\n answer  "))
+    result = tokenize_example(example, "llama3", smollm)
+    assert "".join(t.text for t in result.tokens if t.part == "user") == "padded question"
+    assert trained_text(result, "assistant") == ["answer"]

@@ -21,6 +21,8 @@ from ftui.core.templates.types import MaskSettings, Rendered, Span
 # A private-use character: never equal to the first/last character of real content, so the text that
 # differs between the real and the placeholder render is exactly the content.
 PLACEHOLDER = "\ue000"
+# Markers around every content for the one-render fast path (private-use characters as well).
+OPEN, CLOSE = "\ue001", "\ue002"
 
 
 def _where(example: Any) -> str:
@@ -218,19 +220,61 @@ def render_chat_example(
     source = chat_source(template, info)
     dicts = [_message_dict(m) for m in messages]
     text = render_chat(source, dicts, info.context, tools=tools, where=where)
+    ranges = _marked_ranges(source, dicts, text, info, tools, where)
+    if ranges is None:
+        ranges = [_placeholder_range(source, dicts, i, text, info, tools, where) for i in range(len(dicts))]
     roles_to_train = {DEFAULT_ROLES.get(r, r) for r in settings.roles_to_train}
     spans = []
-    for i, message in enumerate(dicts):
-        flag = _train_flag(messages[i])
+    for (start, end), message, original in zip(ranges, dicts, messages, strict=True):
+        flag = _train_flag(original)
         trained = (
             flag if flag is not None else (settings.train_on_inputs or message["role"] in roles_to_train)
         )
-        swapped = dicts[:i] + [{**message, "content": PLACEHOLDER}] + dicts[i + 1 :]
-        other = render_chat(source, swapped, info.context, tools=tools, where=where)
-        start = _common_prefix(text, other)
-        end = len(text) - _common_suffix(text[start:], other[start:])
         spans.append(Span(start, max(start, end), message["role"], bool(trained), turn=True))
     return Rendered(text=text, spans=spans, add_special_tokens=False)
+
+
+def _placeholder_range(
+    source: str, dicts: list[dict], i: int, text: str, info: TokenizerInfo, tools: Any, where: str
+) -> tuple[int, int]:
+    """Where message i's content is in `text`: render again with a placeholder content, compare."""
+    swapped = dicts[:i] + [{**dicts[i], "content": PLACEHOLDER}] + dicts[i + 1 :]
+    other = render_chat(source, swapped, info.context, tools=tools, where=where)
+    start = _common_prefix(text, other)
+    return start, len(text) - _common_suffix(text[start:], other[start:])
+
+
+def _marked_ranges(
+    source: str, dicts: list[dict], text: str, info: TokenizerInfo, tools: Any, where: str
+) -> list[tuple[int, int]] | None:
+    """All contents' ranges from one render with markers around every content. Only trusted when the
+    template copied every content verbatim, once, in order (removing the markers gives exactly `text`);
+    otherwise (trimming, rewriting, dropping messages) None, and the placeholder method is used."""
+    contents = [d.get("content") for d in dicts]
+    if not all(isinstance(c, str) and OPEN not in c and CLOSE not in c for c in contents):
+        return None
+    marked = [{**d, "content": OPEN + d["content"] + CLOSE} for d in dicts]
+    rendered = render_chat(source, marked, info.context, tools=tools, where=where)
+    if rendered.count(OPEN) != len(dicts) or rendered.count(CLOSE) != len(dicts):
+        return None
+    pieces: list[str] = []
+    ranges: list[tuple[int, int]] = []
+    plain_len = pos = 0
+    for _ in dicts:
+        open_at = rendered.find(OPEN, pos)
+        close_at = rendered.find(CLOSE, open_at + 1)
+        if open_at < 0 or close_at < 0 or OPEN in rendered[open_at + 1 : close_at]:
+            return None
+        pieces += [rendered[pos:open_at], rendered[open_at + 1 : close_at]]
+        start = plain_len + open_at - pos
+        end = start + close_at - open_at - 1
+        ranges.append((start, end))
+        plain_len = end
+        pos = close_at + 1
+    pieces.append(rendered[pos:])
+    if "".join(pieces) != text:
+        return None
+    return ranges
 
 
 # --- completion and segments -----------------------------------------------------------------------------
