@@ -282,3 +282,33 @@ def test_trimming_template_falls_back_to_placeholder_spans(smollm) -> None:
     result = tokenize_example(example, "llama3", smollm)
     assert "".join(t.text for t in result.tokens if t.part == "user") == "padded question"
     assert trained_text(result, "assistant") == ["answer"]
+
+
+def test_settings_from_a_real_config() -> None:
+    from ftui.core.config import parse_config
+    from ftui.core.templates.library import template_from_config
+
+    text = (
+        "base_model: embedded\nsequence_len: 1024\ntrain_on_inputs: true\nchat_template: chatml\n"
+        "excess_length_strategy: truncate\n"
+        "datasets:\n  - path: x.json\n    type: chat_template\n    roles_to_train: [gpt, human]\n"
+        "    train_on_eos: last\n"
+    )
+    config = parse_config(text, "cfg.yml").config
+    settings = MaskSettings.from_config(config, config.datasets[0])
+    assert settings == MaskSettings(
+        train_on_inputs=True,
+        roles_to_train=("gpt", "human"),
+        train_on_eos="last",
+        sequence_len=1024,
+        excess_length_strategy="truncate",
+    )
+    assert template_from_config(config, config.datasets[0]).name == "chatml"
+    defaults = MaskSettings.from_config(
+        parse_config("base_model: embedded\ndatasets:\n  - path: x.json\n", "c").config
+    )
+    assert (defaults.roles_to_train, defaults.train_on_eos, defaults.sequence_len) == (
+        ("assistant",),
+        "turn",
+        512,
+    )

@@ -59,9 +59,19 @@ class MaskSettings:
             train_on_inputs=bool(get(config, "train_on_inputs") or False),
             roles_to_train=tuple(roles) if roles is not None else ("assistant",),
             train_on_eos=str(eos) if eos else "turn",  # type: ignore[arg-type]
-            sequence_len=int(get(config, "sequence_len") or 2048),
+            sequence_len=int(get(config, "sequence_len") or _default_sequence_len()),
             excess_length_strategy=get(config, "excess_length_strategy") or "drop",
         )
+
+
+def _default_sequence_len() -> int:
+    """The config schema's default, so a partial config (the wizard's draft) means what a saved one means."""
+    try:
+        from ftui.core.config import FtuiConfig
+
+        return int(FtuiConfig.model_fields["sequence_len"].default)
+    except (ImportError, KeyError, AttributeError, TypeError, ValueError):
+        return 2048
 
 
 @dataclass(frozen=True)
