@@ -73,7 +73,7 @@ class RunSummary:
 class RunState:
     """Everything a monitor shows about one run, built from its events as they arrive."""
 
-    def __init__(self, run_dir: str | Path, capacity: int = 2048, smoothing: float = 0.9) -> None:
+    def __init__(self, run_dir: str | Path, capacity: int = 1024, smoothing: float = 0.9) -> None:
         self.run_dir = Path(run_dir)
         self.reader = EventReader(self.run_dir / EVENTS_FILE)
         self.launch = read_launch_info(self.run_dir)
@@ -102,7 +102,7 @@ class RunState:
         self._ema = Ema(smoothing)
 
     # --- reading -------------------------------------------------------------------------------------
-    def poll(self, max_bytes: int = 2 << 20) -> bool:
+    def poll(self, max_bytes: int = 512 << 10) -> bool:
         """Apply the events appended since the last call; True when anything changed.
 
         `max_bytes` bounds the work per call so a UI can catch up on a huge finished run in slices;

@@ -29,8 +29,10 @@ class MonitorApp(App[int]):
         *,
         sampler: Callable[[], SystemSample] | None = None,
         poll_interval: float = 0.25,
+        system_interval: float = 1.0,
     ) -> None:
         super().__init__()
+        self.system_interval = system_interval
         self.run_dir = Path(run_dir) if run_dir else None
         self.workspace = Path(workspace) if workspace else None
         self.sampler = sampler
@@ -39,7 +41,12 @@ class MonitorApp(App[int]):
     def on_mount(self) -> None:
         if self.run_dir is not None:
             self.push_screen(
-                MonitorScreen(self.run_dir, sampler=self.sampler, poll_interval=self.poll_interval)
+                MonitorScreen(
+                    self.run_dir,
+                    sampler=self.sampler,
+                    poll_interval=self.poll_interval,
+                    system_interval=self.system_interval,
+                )
             )
         elif self.workspace is not None:
             self.push_screen(RunsScreen(self.workspace))

@@ -61,7 +61,7 @@ class RunChart(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        self.draw(max(40, self.size.width * 2))
+        self.draw(max(40, self.size.width))
         self.refresh()
         return True
 
@@ -159,7 +159,7 @@ class CompareChart(PlotextPlot):
             xs, ys = (state.loss_ema if self.smoothed else state.loss).points()
             if not xs:
                 continue
-            xs, ys = downsample_minmax(xs, ys, max(40, self.size.width * 2))
+            xs, ys = downsample_minmax(xs, ys, max(40, self.size.width))
             ys = log10_values(ys) if self.log_scale else ys
             plotted += ys
             color = SERIES_COLORS[index % len(SERIES_COLORS)]

@@ -201,11 +201,11 @@ class SystemPanel(Vertical):
             text.append("\nno NVIDIA GPU (pynvml)", style="dim")
         self.query_one("#system-text", Static).update(text)
         for key, value in values.items():
-            if key not in self.series:
-                row = Horizontal(Static(key.upper(), classes="spark-label"), Sparkline([], id=f"spark-{key}"))
-                row.id = f"row-{key}"
-                self.mount(row)
-                self.series[key] = deque(maxlen=self.history)
+            if key not in self.series:  # a GPU seen for the first time: its row starts with this value
+                self.series[key] = deque([value], maxlen=self.history)
+                spark = Sparkline(list(self.series[key]), id=f"spark-{key}")
+                self.mount(Horizontal(Static(key.upper(), classes="spark-label"), spark, id=f"row-{key}"))
+                continue
             self.series[key].append(value)
             found = self.query(f"#spark-{key}")
             if found:

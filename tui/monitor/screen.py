@@ -116,9 +116,11 @@ class MonitorScreen(Screen):
         *,
         poll_interval: float = 0.25,
         sampler: Callable[[], SystemSample] | None = None,
+        system_interval: float = 1.0,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
+        self.system_interval = system_interval
         self.run_dir = Path(run_dir)
         self.state = RunState(self.run_dir)
         self.poll_interval = poll_interval
@@ -154,7 +156,7 @@ class MonitorScreen(Screen):
         self.refresh_run()
         self.sample_system()
         self.set_interval(self.poll_interval, self.refresh_run, name="monitor-poll")
-        self.set_interval(1.0, self.sample_system, name="monitor-system")
+        self.set_interval(self.system_interval, self.sample_system, name="monitor-system")
 
     # --- polling -------------------------------------------------------------------------------------
     def refresh_run(self) -> None:
