@@ -312,3 +312,28 @@ def test_settings_from_a_real_config() -> None:
         "turn",
         512,
     )
+
+
+def test_tool_calls_rendered_by_the_template_are_trained(smollm) -> None:
+    from ftui.core.templates import template_for
+
+    template = template_for(
+        None,
+        "jinja",
+        "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}"
+        "{% for call in m.tool_calls or [] %}<tool_call>{{ call.function.name }}</tool_call>{% endfor %}"
+        "<|im_end|>\n{% endfor %}",
+    )
+    call = {"type": "function", "function": {"name": "weather", "arguments": {"city": "Oslo"}}}
+    example = Example(
+        kind="chat",
+        source=ORIGIN,
+        messages=[
+            Message(role="user", content="Weather?", original_role="user"),
+            Message(role="assistant", content="", original_role="assistant", tool_calls=[call]),
+            Message(role="tool", content="3C", original_role="tool"),
+            Message(role="assistant", content="It is 3C.", original_role="assistant"),
+        ],
+    )
+    result = tokenize_example(example, template, smollm)
+    assert trained_text(result, "assistant") == ["<tool_call>weather</tool_call>", "It is 3C."]

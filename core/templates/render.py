@@ -238,7 +238,9 @@ def _placeholder_range(
     source: str, dicts: list[dict], i: int, text: str, info: TokenizerInfo, tools: Any, where: str
 ) -> tuple[int, int]:
     """Where message i's content is in `text`: render again with a placeholder content, compare."""
-    swapped = dicts[:i] + [{**dicts[i], "content": PLACEHOLDER}] + dicts[i + 1 :]
+    # Like Axolotl's find_turn, the stand-in keeps only the role: what the template renders from the
+    # message's other fields (tool_calls, name) counts as part of the turn, so a tool call is trained.
+    swapped = dicts[:i] + [{"role": dicts[i]["role"], "content": PLACEHOLDER}] + dicts[i + 1 :]
     other = render_chat(source, swapped, info.context, tools=tools, where=where)
     start = _common_prefix(text, other)
     return start, len(text) - _common_suffix(text[start:], other[start:])
@@ -250,6 +252,8 @@ def _marked_ranges(
     """All contents' ranges from one render with markers around every content. Only trusted when the
     template copied every content verbatim, once, in order (removing the markers gives exactly `text`);
     otherwise (trimming, rewriting, dropping messages) None, and the placeholder method is used."""
+    if any(set(d) - {"role", "content"} for d in dicts):
+        return None  # tool calls and names belong to the turn too: the placeholder method covers them
     contents = [d.get("content") for d in dicts]
     if not all(isinstance(c, str) and OPEN not in c and CLOSE not in c for c in contents):
         return None

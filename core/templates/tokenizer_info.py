@@ -30,6 +30,7 @@ class TokenizerInfo:
 
 
 _CACHE: dict[tuple[int, int], TokenizerInfo] = {}
+_CACHE_SIZE = 4
 
 
 def tokenizer_info(tokenizer: Any) -> TokenizerInfo:
@@ -37,6 +38,8 @@ def tokenizer_info(tokenizer: Any) -> TokenizerInfo:
     info = _CACHE.get(key)
     if info is None or info.tokenizer is not tokenizer:
         info = _build(tokenizer)
+        if len(_CACHE) >= _CACHE_SIZE:  # a long-lived TUI may switch models many times
+            _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = info
     return info
 
