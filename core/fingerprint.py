@@ -43,6 +43,8 @@ TOKEN_SETTINGS = (
     "chat_template",
     "chat_template_jinja",
     "tokenizer_type",
+    "tokenizer_use_fast",
+    "tokenizer_legacy",
     "trust_remote_code",
     "val_set_size",
     "seed",
@@ -119,7 +121,11 @@ def config_tokenizer_digest(config: Any) -> str:
     """The tokenizer part of the fingerprint for a config (`tokenizer_config`, else `base_model`)."""
     from ftui.core.models.source import resolve_model
 
-    source = resolve_model(config.tokenizer_config or config.base_model, base_dir=config.base_dir)
+    name = config.tokenizer_config or config.base_model
+    folder = config.resolve_path(name)
+    if folder.is_dir() and not (folder / "config.json").exists():  # a tokenizer-only folder
+        return tokenizer_digest(folder)
+    source = resolve_model(name, base_dir=config.base_dir)
     if source.kind == "hub":
         return _hub_tokenizer_digest(source.path)
     return tokenizer_digest(Path(source.path), source.gguf_file)

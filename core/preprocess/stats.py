@@ -34,7 +34,8 @@ class DatasetStats:
     length_percentiles: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     sequence_len: int = 0
-    packing_efficiency: float | None = None
+    packing_efficiency: float | None = None  # with sample_packing: used tokens / (packed rows x sequence_len)
+    packed_rows: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

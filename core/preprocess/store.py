@@ -18,6 +18,8 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,15 +70,30 @@ def save_stored(folder: Path, stored: StoredDataset) -> Path:
     temp = folder.parent / f"{_TEMP_PREFIX}{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         temp.mkdir()
-        stored.train.save_to_disk(str(temp / TRAIN))
-        if stored.validation is not None:
-            stored.validation.save_to_disk(str(temp / VALIDATION))
+        with _quiet_datasets():
+            stored.train.save_to_disk(str(temp / TRAIN))
+            if stored.validation is not None:
+                stored.validation.save_to_disk(str(temp / VALIDATION))
         _write_json(temp / STATS_FILE, stored.stats.to_dict())
         _write_json(temp / META_FILE, stored.meta)
         _replace_folder(temp, folder)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return folder
+
+
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """No "Saving the dataset" bars from `datasets`: ftui shows its own progress."""
+    from datasets.utils import logging as ds_logging
+
+    was_enabled = ds_logging.is_progress_bar_enabled()
+    ds_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            ds_logging.enable_progress_bar()
 
 
 def _replace_folder(temp: Path, folder: Path) -> None:

@@ -1,0 +1,83 @@
+"""`ftui preprocess CONFIG [--json] [--force]`: tokenize and mask the datasets once, save them for training.
+
+A progress bar goes to stderr; stdout gets a short summary, or with --json one JSON object (path, rows,
+dropped, truncated, total_tokens, trainable_tokens, length_percentiles, duplicates, and packing_efficiency
+when sample_packing is on). A second run with the same data, tokenizer and settings reuses the saved copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="the YAML config (Axolotl keys)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    parser.add_argument("--force", action="store_true", help="tokenize again even if a saved copy matches")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ftui.core.config import load_config
+    from ftui.core.preprocess import prepare_dataset
+
+    loaded = load_config(args.config)
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    with ProgressBar("tokenizing") as bar:
+        prepared = prepare_dataset(loaded.config, progress=bar.update, force=args.force)
+    if args.json:
+        print(json.dumps(prepared.summary()))
+    else:
+        print(format_summary(prepared.summary(), prepared.elapsed_s))
+    return 0
+
+
+class ProgressBar:
+    """A tqdm bar on stderr fed by `progress(done, total)` callbacks; silent when stderr is not a terminal."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.bar: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.description, unit="ex", file=sys.stderr, disable=None)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def format_summary(data: dict[str, Any], elapsed_s: float) -> str:
+    """The human summary: where the dataset is, what was kept and dropped, tokens, lengths, packing."""
+    how = "reused the saved copy" if data["reused"] else f"tokenized in {elapsed_s:.1f} s"
+    trained_share = data["trainable_tokens"] / data["total_tokens"] if data["total_tokens"] else 0.0
+    pct = data["length_percentiles"]
+    lines = [
+        f"prepared dataset: {data['path']} ({how})",
+        f"  rows        {data['rows']:,} kept of {data['source_rows']:,} "
+        f"(train {data['train_rows']:,}, validation {data['val_rows']:,})",
+        f"  dropped     {data['dropped']:,} ({data['dropped_too_long']:,} longer than sequence_len "
+        f"{data['sequence_len']}, {data['dropped_no_trainable']:,} with no trained tokens)",
+        f"  truncated   {data['truncated']:,}",
+        f"  tokens      {data['total_tokens']:,} total, {data['trainable_tokens']:,} trained ({trained_share:.1%})",
+        f"  lengths     p50 {pct['p50']}, p90 {pct['p90']}, p99 {pct['p99']}, max {pct['max']}",
+        f"  duplicates  {data['duplicates']:,} exact duplicate examples",
+    ]
+    if data.get("packing_efficiency") is not None:
+        lines.append(
+            f"  packing     {data['packing_efficiency']:.1%} efficient: {data['train_rows']:,} examples in "
+            f"{data['packed_rows']:,} rows of {data['sequence_len']} tokens"
+        )
+    return "\n".join(lines)
