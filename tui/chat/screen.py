@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 
@@ -35,7 +35,7 @@ ChatScreen .user { color: $accent; text-style: bold; margin-top: 1; }
 ChatScreen #chat-options { height: 3; }
 ChatScreen #chat-options Label { padding: 1 0 0 1; }
 ChatScreen #chat-options Input { width: 12; }
-ChatScreen #chat-prompt { dock: bottom; }
+ChatScreen #prompt { height: 3; }
 """
 
 
@@ -89,8 +89,7 @@ class ChatScreen(Screen):
             yield Label("beams")
             yield Input("1", type="integer", id="opt-beams")
             yield Checkbox("base vs fine-tuned", id="opt-compare")
-        with Vertical(id="chat-prompt"):
-            yield Input(placeholder="Type a message and press Enter", id="prompt", disabled=True)
+        yield Input(placeholder="Type a message and press Enter", id="prompt", disabled=True)
         yield Footer()
 
     def on_mount(self) -> None:
