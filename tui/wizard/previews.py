@@ -1,0 +1,103 @@
+"""Pure helpers behind the token-mask view: what one example shows (tokens + loud warnings) and the
+dataset-wide stats. No Textual here, so the checks are unit-tested directly."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ftui.tui.widgets.token_view import TokenRecord
+
+ASSISTANT_PARTS = ("assistant", "response", "output", "completion")
+
+
+@dataclass
+class Preview:
+    """One example as the view shows it."""
+
+    tokens: list[TokenRecord]
+    warnings: list[str] = field(default_factory=list)
+    status: str = ""  # "truncated", "dropped: longer than sequence_len", ...
+    source: str = ""  # file:line of the row
+
+
+@dataclass
+class DatasetStats:
+    examples: int = 0
+    total_tokens: int = 0
+    trained_tokens: int = 0
+    dropped: int = 0
+    truncated: int = 0
+    duplicates: int = 0
+    zero_trained: int = 0
+    min_length: int = 0
+    max_length: int = 0
+    histogram: list[int] = field(default_factory=list)
+    sampled: bool = False  # only the first rows were tokenized
+    error: str | None = None
+
+
+def assistant_turns(tokens: Sequence[TokenRecord]) -> list[list[TokenRecord]]:
+    """Contiguous runs of tokens from an assistant-like part (one run per turn)."""
+    turns: list[list[TokenRecord]] = []
+    previous = None
+    for token in tokens:
+        if token.part in ASSISTANT_PARTS:
+            if previous not in ASSISTANT_PARTS:
+                turns.append([])
+            turns[-1].append(token)
+        previous = token.part if not token.special else previous
+    return turns
+
+
+def mask_warnings(tokens: Sequence[TokenRecord]) -> list[str]:
+    """The mistakes worth shouting about: nothing trained, or only the last of several turns trained."""
+    if not tokens:
+        return []
+    if not any(t.trained for t in tokens):
+        return ["no token of this example is trained: it adds nothing to training (check roles_to_train, "
+                "train_on_inputs and the template)"]  # fmt: skip
+    turns = assistant_turns(tokens)
+    trained_turns = [any(t.trained for t in turn) for turn in turns]
+    if len(turns) > 1 and trained_turns[-1] and not any(trained_turns[:-1]):
+        return [f"only the last of {len(turns)} assistant turns is trained: the earlier answers are "
+                "masked (set roles_to_train / train_on_eos to train every turn)"]  # fmt: skip
+    return []
+
+
+def length_histogram(lengths: Sequence[int], bins: int = 24) -> tuple[list[int], int, int]:
+    if not lengths:
+        return [], 0, 0
+    low, high = min(lengths), max(lengths)
+    width = max(1, (high - low + bins) // bins)
+    counts = [0] * bins
+    for n in lengths:
+        counts[min(bins - 1, (n - low) // width)] += 1
+    return counts, low, high
+
+
+def summarize(
+    examples: Iterable[tuple[Sequence[int], Sequence[int], str]], sampled: bool = False
+) -> DatasetStats:
+    """Stats from (input_ids, labels, status) per example; status is "", "truncated" or "dropped"."""
+    stats = DatasetStats(sampled=sampled)
+    seen: Counter[int] = Counter()
+    lengths = []
+    for input_ids, labels, status in examples:
+        stats.examples += 1
+        if status.startswith("dropped"):
+            stats.dropped += 1
+            continue
+        if status == "truncated":
+            stats.truncated += 1
+        trained = sum(1 for label in labels if label != -100)
+        stats.total_tokens += len(input_ids)
+        stats.trained_tokens += trained
+        stats.zero_trained += trained == 0
+        lengths.append(len(input_ids))
+        key = hash(tuple(input_ids))
+        stats.duplicates += seen[key] > 0
+        seen[key] += 1
+    stats.histogram, stats.min_length, stats.max_length = length_histogram(lengths)
+    return stats

@@ -1,0 +1,125 @@
+"""Review step: the final YAML, every warning (validation, estimate, kept unknown keys), Save and Launch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ftui.core.errors import UserError
+from ftui.tui.widgets.memory_panel import MemoryPanel
+from ftui.tui.wizard import backend
+from ftui.tui.wizard.step import StepPane
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Static
+
+
+class ReviewStep(StepPane):
+    step = "review"
+
+    def compose_step(self) -> ComposeResult:
+        with Horizontal():
+            with VerticalScroll(id="yaml-scroll"):
+                yield Static("", id="yaml-view")
+            with Vertical(id="review-right", classes="side"):
+                yield Static("", id="review-warnings")
+                yield MemoryPanel(id="review-memory")
+                yield Label("Save the config to")
+                yield Input(id="save-path")
+                with Horizontal(id="review-buttons"):
+                    yield Button("Save", id="save", variant="primary")
+                    yield Button("Launch", id="launch", variant="success")
+                yield Static("", id="save-status")
+
+    def load_state(self) -> None:
+        path_input = self.query_one("#save-path", Input)
+        if not path_input.value:
+            path_input.value = backend.default_save_path(self.state)
+        self.refresh_review()
+
+    def derived_changed(self) -> None:
+        if self.display and self.wizard.current == "review":
+            self.refresh_review()
+
+    def refresh_review(self) -> None:
+        yaml_text = backend.config_yaml(self.state)
+        theme = "monokai" if self.app.current_theme.dark else "default"
+        self.query_one("#yaml-view", Static).update(
+            Syntax(
+                yaml_text, "yaml", theme=theme, line_numbers=True, word_wrap=True, background_color="default"
+            )
+        )
+        self.query_one("#review-warnings", Static).update(self._warnings_text())
+        self.query_one("#review-memory", MemoryPanel).show(self.wizard.estimate or backend.EstimateView())
+
+    def blocking_problems(self) -> list[str]:
+        return [p for step in ("model", "data", "settings") for p in self.wizard.step_pane(step).problems()]
+
+    def _warnings_text(self) -> Text:
+        errors = self.blocking_problems()
+        warnings = backend.review_warnings(self.state, self.wizard.estimate)
+        text = Text()
+        if errors:
+            text.append("Must fix before saving:\n", style="bold red")
+            for problem in errors:
+                text.append(f"  ✗ {problem}\n", style="red")
+        if warnings:
+            text.append("Warnings:\n", style="bold yellow")
+            for warning in warnings:
+                text.append(f"  ⚠ {warning}\n", style="yellow")
+        if not errors and not warnings:
+            text.append("✓ no problems found\n", style="bold green")
+        return text
+
+    def problems(self) -> list[str]:
+        return []
+
+    # --- save / launch -----------------------------------------------------------------------------------------
+    def _status(self, text: str, ok: bool) -> None:
+        status = self.query_one("#save-status", Static)
+        status.update(text)
+        status.set_class(not ok, "-invalid")
+
+    def save(self, path: Path | None = None) -> Path | None:
+        target = path or Path(
+            self.query_one("#save-path", Input).value.strip() or backend.default_save_path(self.state)
+        )
+        try:
+            saved, notes = backend.save_state(self.state, target)
+        except UserError as err:
+            self._status(f"✗ not saved: {err.message}", ok=False)
+            self.notify(err.message, title="Not saved", severity="error")
+            return None
+        self._status(f"✓ saved {saved}" + "".join(f"\n⚠ {n}" for n in notes), ok=True)
+        self.notify(f"saved {saved}", title="Config saved")
+        return saved
+
+    def launch(self) -> None:
+        """Save the YAML into the output dir and hand it to the app's launcher (the run monitor)."""
+        errors = self.blocking_problems()
+        if errors:
+            self._status(f"✗ fix first: {errors[0]}", ok=False)
+            self.notify(errors[0], title="Cannot launch yet", severity="error")
+            return
+        target = backend.run_config_path(self.state)
+        saved = self.save(target)
+        if saved is None:
+            return
+        try:
+            self.app.launch_run(saved)  # type: ignore[attr-defined]
+        except UserError as err:
+            self._status(f"✗ launch failed: {err.message}", ok=False)
+
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        self.save()
+
+    @on(Button.Pressed, "#launch")
+    def _launch(self) -> None:
+        self.launch()
+
+    @on(Input.Submitted, "#save-path")
+    def _submitted(self) -> None:
+        self.save()

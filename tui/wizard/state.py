@@ -1,0 +1,99 @@
+"""The wizard's state: the config being built, as Axolotl-keyed values, plus where it came from.
+
+One plain object owned by the app. Steps read and write `values` (key order kept, unknown keys kept) and
+never hold their own copy, so moving between steps, saving and launching always see the same config.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftui.core.models.embedded import EMBEDDED_MODEL_ID
+
+STEPS: tuple[str, ...] = ("model", "data", "settings", "review")
+STEP_TITLES: dict[str, str] = {"model": "Model", "data": "Data", "settings": "Settings", "review": "Review"}
+
+# What `ftui` with no config starts from: the embedded model, LoRA, settings that run anywhere.
+DEFAULT_VALUES: dict[str, Any] = {
+    "base_model": EMBEDDED_MODEL_ID,
+    "adapter": "lora",
+    "lora_r": 16,
+    "lora_alpha": 32,
+    "lora_dropout": 0.05,
+    "lora_target_linear": True,
+    "datasets": [],
+    "sequence_len": 2048,
+    "sample_packing": False,
+    "train_on_inputs": False,
+    "val_set_size": 0.0,
+    "num_epochs": 1,
+    "micro_batch_size": 2,
+    "gradient_accumulation_steps": 4,
+    "learning_rate": 0.0002,
+    "lr_scheduler": "cosine",
+    "warmup_steps": 10,
+    "optimizer": "adamw_torch",
+    "gradient_checkpointing": True,
+    "bf16": "auto",
+    "seed": 42,
+    "output_dir": "./outputs/run",
+}
+
+
+@dataclass
+class WizardState:
+    """The config being built. `values` uses Axolotl key names; unknown keys ride along untouched."""
+
+    values: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_VALUES))
+    source_path: Path | None = None
+    unknown_keys: list[str] = field(default_factory=list)
+    ignored_keys: list[str] = field(default_factory=list)
+    document: Any = None  # the loaded file's ruamel document: saving over it keeps comments and key order
+    load_warnings: list[str] = field(default_factory=list)
+    gpu_preset: str | None = None  # a GPU_PRESETS name chosen for "what if", else detected GPUs
+    gpu_count: int = 1
+    browse_root: Path | None = None  # where the Data step's file tree starts (default: the config's folder)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.values.get(key, default)
+        return default if value is None else value
+
+    def set(self, key: str, value: Any) -> None:
+        """Set a key; `None` removes it so the saved YAML only holds what was chosen."""
+        if value is None:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
+
+    # --- datasets: the wizard edits the first one; further entries from a loaded config are kept ---------------
+    @property
+    def dataset(self) -> dict[str, Any]:
+        datasets = self.values.get("datasets") or []
+        return datasets[0] if datasets else {}
+
+    def set_dataset(self, **changes: Any) -> None:
+        datasets = list(self.values.get("datasets") or [])
+        first = dict(datasets[0]) if datasets else {}
+        for key, value in changes.items():
+            if value is None or value == "":
+                first.pop(key, None)
+            else:
+                first[key] = value
+        if first:
+            datasets[0:1] = [first]
+        else:
+            datasets = datasets[1:]
+        self.values["datasets"] = datasets
+
+    @property
+    def base_model(self) -> str:
+        return str(self.values.get("base_model") or "")
+
+    @property
+    def effective_batch(self) -> int:
+        micro = int(self.get("micro_batch_size", 1) or 1)
+        accumulation = int(self.get("gradient_accumulation_steps", 1) or 1)
+        return micro * accumulation * max(1, self.gpu_count)
