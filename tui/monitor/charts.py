@@ -167,6 +167,9 @@ class CompareChart(PlotextPlot):
         kind = "EMA" if self.smoothed else "raw"
         plt.title(f"train loss ({kind}{', log scale' if self.log_scale else ''})")
         plt.xlabel("step")
+        last_steps = [s.loss.last[0] for s in self.states if s.loss.last]
+        if last_steps:
+            plt.xticks(step_ticks(max(last_steps)))
         if self.log_scale and plotted:
             ticks, labels = _log_ticks(min(plotted), max(plotted))
             plt.yticks(ticks, labels)
