@@ -48,6 +48,7 @@ TOKEN_SETTINGS = (
     "trust_remote_code",
     "val_set_size",
     "seed",
+    "skip_bad_rows",
 )
 
 # ftui code whose changes can change tokens (paths as in the repository; installed under ftui/core).

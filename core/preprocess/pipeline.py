@@ -96,8 +96,9 @@ def prepare_dataset(
         from ftui.core.tokenizer import load_tokenizer
 
         tokenizer = load_tokenizer(config)
-    total = count_examples(config)
+    total, bad_rows = count_examples(config)
     train, validation, stats = tokenize_datasets(config, tokenizer, total, progress)
+    stats.bad_rows = bad_rows
     meta = {
         "fingerprint": fingerprint,
         "inputs": inputs,
@@ -136,11 +137,17 @@ def _result(
     )
 
 
-def count_examples(config: Any) -> int:
-    """Read every entry once: the number of examples, and one DataError listing bad rows, before tokenizing."""
-    from ftui.core.data import iter_config_examples
+def count_examples(config: Any) -> tuple[int, int]:
+    """Read every entry once, before tokenizing: (usable examples, bad rows). Bad rows raise one DataError
+    listing them, unless the config says `skip_bad_rows: true`."""
+    from ftui.core.data import BadRowLog, iter_config_examples
 
-    return sum(1 for _ in iter_config_examples(config.datasets, config.base_dir))
+    log = BadRowLog()
+    skip = bool(getattr(config, "skip_bad_rows", False))
+    count = sum(
+        1 for _ in iter_config_examples(config.datasets, config.base_dir, skip_bad_rows=skip, bad_rows=log)
+    )
+    return count, log.count
 
 
 def _jobs(config: Any, tokenizer: Any) -> Iterator[tuple[Any, Any]]:

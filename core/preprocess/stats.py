@@ -25,6 +25,7 @@ class DatasetStats:
     train_rows: int = 0
     val_rows: int = 0
     source_rows: int = 0
+    bad_rows: int = 0  # rows left out under skip_bad_rows (not in source_rows)
     dropped: int = 0
     dropped_too_long: int = 0
     dropped_no_trainable: int = 0

@@ -71,6 +71,7 @@ def format_summary(data: dict[str, Any], elapsed_s: float) -> str:
         f"  dropped     {data['dropped']:,} ({data['dropped_too_long']:,} longer than sequence_len "
         f"{data['sequence_len']}, {data['dropped_no_trainable']:,} with no trained tokens)",
         f"  truncated   {data['truncated']:,}",
+        *([f"  bad rows    {data['bad_rows']:,} left out (skip_bad_rows)"] if data.get("bad_rows") else []),
         f"  tokens      {data['total_tokens']:,} total, {data['trainable_tokens']:,} trained ({trained_share:.1%})",
         f"  lengths     p50 {pct['p50']}, p90 {pct['p90']}, p99 {pct['p99']}, max {pct['max']}",
         f"  duplicates  {data['duplicates']:,} exact duplicate examples",
