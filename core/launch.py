@@ -24,7 +24,7 @@ from ftui.core.errors import UserError
 from ftui.core.events import number, read_events
 from ftui.core.runs import LAUNCH_FILE, LOG_FILE, pid_alive, read_launch_info
 
-DEFAULT_OUTPUT_DIR = "./outputs"
+DEFAULT_OUTPUT_DIR = "./model-out"  # the schema default (Axolotl's)
 
 
 @dataclass
@@ -85,7 +85,7 @@ def output_dir_of(config_path: str | Path) -> Path:
         raise UserError(f"{path}: not valid YAML ({err})", "fix the YAML or open it in the wizard") from err
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a mapping of settings", "see docs/config.md")
-    return Path(str(data.get("output_dir") or DEFAULT_OUTPUT_DIR))
+    return Path(str(data.get("output_dir") or DEFAULT_OUTPUT_DIR)).expanduser()
 
 
 def train_command(

@@ -45,7 +45,11 @@ class CompareScreen(Screen):
         self.set_interval(self.poll_interval, self.refresh_runs, name="compare-poll")
 
     def refresh_runs(self, force: bool = False) -> None:
-        changed = [state.read_all().version for state in self.states]
+        for state in self.states:
+            state.poll()  # one slice each; more soon if a long run is still being read
+        if any(state.pending for state in self.states):
+            self.set_timer(0.05, self.refresh_runs)
+        changed = [state.version for state in self.states]
         if not force and changed == getattr(self, "_versions", None):
             return
         self._versions = changed

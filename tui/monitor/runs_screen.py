@@ -92,7 +92,9 @@ class RunsScreen(Screen):
 
     def refresh_table(self) -> None:
         for state in self.states.values():
-            state.read_all()
+            state.poll()  # one slice each: a huge finished run is read over several refreshes
+        if any(state.pending for state in self.states.values()):
+            self.set_timer(0.05, self.refresh_table)
         summaries = sorted((s.summary() for s in self.states.values()), key=sort_key)
         table = self.query_one(DataTable)
         cursor = table.cursor_row
