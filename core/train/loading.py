@@ -66,20 +66,20 @@ def resolve_base(settings: TrainSettings) -> ModelSource:
     return resolve_model(settings.base_model, base_dir=settings.config_dir)
 
 
-def load_tokenizer_for(settings: TrainSettings, source: ModelSource) -> Any:
-    """The tokenizer (with a pad token: training batches need one)."""
-    from transformers import AutoTokenizer
+def load_tokenizer_for(config: Any) -> Any:
+    """The tokenizer exactly as preprocessing loads it (special tokens, pad token fallback)."""
+    from ftui.core.tokenizer import load_tokenizer
 
-    if settings.tokenizer_config:
-        tok_source = resolve_model(settings.tokenizer_config, base_dir=settings.config_dir)
-    else:
-        tok_source = source
-    tokenizer = AutoTokenizer.from_pretrained(
-        tok_source.path, **tok_source.pretrained_kwargs(settings.trust_remote_code)
-    )
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-    return tokenizer
+    return load_tokenizer(config)
+
+
+def fit_embeddings(model: Any, tokenizer: Any) -> bool:
+    """Grow the embedding matrix when the config added tokens; returns whether it did."""
+    size = model.get_input_embeddings().weight.shape[0]
+    if len(tokenizer) > size:
+        model.resize_token_embeddings(len(tokenizer))
+        return True
+    return False
 
 
 def quantization_config(settings: TrainSettings, precision: Precision) -> Any:

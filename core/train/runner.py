@@ -56,6 +56,7 @@ def run_training(
     quiet: bool = False,
 ) -> RunResult:
     """Train; returns how it ended. Never returns without writing a terminal event (rank 0)."""
+    config = ensure_config(config, config_dir)
     settings = TrainSettings.from_config(config, config_dir)
     if max_steps is not None:
         settings.max_steps = max_steps
@@ -81,6 +82,18 @@ def run_training(
         raise
     finally:
         writer.close()
+
+
+def ensure_config(config: Any, config_dir: str | Path | None) -> Any:
+    """A validated FtuiConfig (preprocessing needs one); dicts are validated here."""
+    if isinstance(config, dict):
+        import json as _json
+
+        from ftui.core.config import parse_config
+
+        loaded = parse_config(_json.dumps(config), source="<dict>", base_dir=Path(config_dir or "."))
+        return loaded.config
+    return config
 
 
 def _emit_crash(writer: EventWriter, err: BaseException, state: dict[str, Any]) -> None:
@@ -176,7 +189,7 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
     set_seed(settings.seed)
     precision = loading.detect_precision(settings)
     source = loading.resolve_base(settings)
-    tokenizer = loading.load_tokenizer_for(settings, source)
+    tokenizer = loading.load_tokenizer_for(config)
     data = load_train_data(settings, config, tokenizer)
     if not data.train:
         raise UserError(
@@ -186,6 +199,10 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
         load_assertion(settings.eval_assertions, settings.config_dir) if settings.eval_assertions else None
     )
     model = loading.load_base_model(settings, source, precision)
+    if loading.fit_embeddings(model, tokenizer):
+        writer.emit(
+            "warning", kind="config", message=f"embeddings resized to {len(tokenizer)} tokens (added tokens)"
+        )
     model = loading.apply_adapter(model, settings)
     trainable, total_params = loading.count_parameters(model)
     per_epoch, total_steps = _steps(settings, len(data.train), world_size)
@@ -384,6 +401,22 @@ def _estimate(settings: TrainSettings, config: Any) -> dict[str, Any] | None:
     return result.to_dict() if hasattr(result, "to_dict") else result
 
 
+def _chat_template_used(config: Any, tokenizer: Any) -> str | None:
+    """The Jinja chat template preprocessing rendered the (first) dataset with, if it is a chat template."""
+    try:
+        from ftui.core.templates.library import template_from_config
+        from ftui.core.templates.render import chat_source
+        from ftui.core.templates.tokenizer_info import tokenizer_info
+
+        datasets = getattr(config, "datasets", None) or []
+        template = template_from_config(config, datasets[0] if datasets else None)
+        if template.kind not in ("chat", "tokenizer"):
+            return None
+        return chat_source(template, tokenizer_info(tokenizer))
+    except Exception:  # noqa: BLE001 - the tokenizer's own template stays
+        return None
+
+
 def _write_run_files(settings, config, tokenizer, source, estimate, precision, world_size) -> None:
     """What makes a run reproducible: resolved config (no secrets), tokenizer + template, estimate, base model."""
     from ftui.core.generate import RUN_INFO_FILE
@@ -399,6 +432,9 @@ def _write_run_files(settings, config, tokenizer, source, estimate, precision, w
             yaml.dump(resolved, f)
     except ImportError:
         (out / "config.json").write_text(json.dumps(resolved, indent=2, default=str))
+    template = _chat_template_used(config, tokenizer)
+    if template:
+        tokenizer.chat_template = template  # chat and merge then use the template the model was trained with
     tokenizer.save_pretrained(out)
     if estimate is not None:
         (out / "estimate.json").write_text(json.dumps(estimate, indent=2, default=str))

@@ -117,7 +117,7 @@ class TrainSettings:
 
     @property
     def output_path(self) -> Path:
-        return Path(self.output_dir).expanduser()
+        return Path(self.output_dir).expanduser().resolve()
 
     def warmup(self, total_steps: int) -> int:
         if self.warmup_steps is not None:
