@@ -1,5 +1,6 @@
 """End to end: the monitor launches a real `ftui train` (tiny random model, CPU, 3 steps), follows it to
-`finished`, then the chat screen loads the trained adapter and answers, beside the base model."""
+`finished`, merges the adapter with `ftui merge`, then the chat screen loads the trained adapter and answers,
+beside the base model."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ async def test_launch_real_training_to_finished_then_chat(
         assert screen.state.step == 3 and len(screen.state.loss) == 3
         launched = registry_of(app).get(run_dir)
         assert launched is not None and launched.wait(30) == 0
+        await pilot.press("m")  # `ftui merge` in a worker, output in merge.log
+        await wait_until(pilot, lambda: (run_dir / "merged" / "config.json").exists(), 120)
+        await app.workers.wait_for_complete()
+        assert "merged model saved" in (run_dir / "merge.log").read_text()
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), 5)
         chat = app.screen
