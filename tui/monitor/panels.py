@@ -28,16 +28,17 @@ STATUS_LABELS = {
 }
 
 
-def estimate_bytes(estimate: Any) -> float | None:
-    """Total per-GPU bytes from the estimator's JSON, whatever its exact key."""
+def estimate_bytes(
+    estimate: Any, keys: tuple[str, ...] = ("total_bytes", "per_gpu_bytes", "total")
+) -> float | None:
+    """A byte figure from the estimator's JSON (core/memory `MemoryEstimate.to_dict()`), first key present."""
     if not isinstance(estimate, dict):
         return None
-    for key in ("total_bytes", "per_gpu_bytes", "total"):
+    for key in keys:
         value = number(estimate.get(key))
         if value:
             return value
-    gib = number(estimate.get("total_gib"))
-    return gib * (1 << 30) if gib else None
+    return None
 
 
 class StatusBanner(Static):
@@ -140,23 +141,33 @@ class ThroughputPanel(Vertical):
 
 
 def memory_text(state: RunState) -> Text:
+    """GPU: peak allocated vs the estimator's peak, reserved vs its total; CPU: process RSS vs the total."""
     last = state.last_step or {}
-    estimate = estimate_bytes((state.started or {}).get("estimate"))
+    estimate = (state.started or {}).get("estimate")
     allocated, peak = number(last.get("mem_allocated")), number(last.get("mem_peak"))
+    reserved = number(last.get("mem_reserved"))
     text = Text("memory ", style="bold")
     if allocated is not None or peak is not None:
         text.append(f"GPU {format_bytes(allocated)}  peak {format_bytes(peak)}")
-        used = peak or allocated
+        _versus(text, peak or allocated, estimate_bytes(estimate, ("peak_allocated_bytes", "total_bytes")))
+        if reserved is not None:
+            text.append(f"\n       reserved {format_bytes(reserved)}")
+            _versus(text, reserved, estimate_bytes(estimate))
     else:
-        used = number(last.get("rss"))
-        text.append(f"RSS {format_bytes(used)}")
-    if estimate:
-        text.append(f"  est. {format_bytes(estimate)}")
-        if used:
-            ratio = used / estimate
-            style = "bold red" if ratio > 1.0 else ("yellow" if ratio > 0.9 else "green")
-            text.append(f" ({ratio:.0%})", style=style)
+        rss = number(last.get("rss"))
+        text.append(f"RSS {format_bytes(rss)}")
+        _versus(text, rss, estimate_bytes(estimate))
     return text
+
+
+def _versus(text: Text, used: float | None, estimated: float | None) -> None:
+    if not estimated:
+        return
+    text.append(f"  est. {format_bytes(estimated)}")
+    if used:
+        ratio = used / estimated
+        style = "bold red" if ratio > 1.0 else ("yellow" if ratio > 0.9 else "green")
+        text.append(f" ({ratio:.0%})", style=style)
 
 
 class SystemPanel(Vertical):
