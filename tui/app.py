@@ -6,7 +6,6 @@ The app stays small: the wizard lives in `tui/wizard/`, the run monitor and chat
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -79,7 +78,7 @@ class FtuiApp(App[int]):
         yield SystemCommand(
             "Launch training", "Save the YAML into the output dir and start training", wizard.action_launch
         )
-        yield from wizard.extra_commands()
+        yield SystemCommand("Runs", "Every run in the workspace, with status and loss", self.open_runs)
 
     def _wizard(self):
         from ftui.tui.wizard.screen import WizardScreen
@@ -89,25 +88,38 @@ class FtuiApp(App[int]):
                 return screen
         return None
 
-    # --- hand-offs to the run monitor (tui/monitor) -------------------------------------------------------
+    # --- hand-offs to the run monitor (tui/monitor, imported only when used) ----------------------------------
     def open_monitor(self, run_dir: str | Path) -> None:
         """Show the live monitor of a run directory on top of the wizard."""
-        monitor = importlib.import_module("ftui.tui.monitor")
-        self.push_screen(monitor.MonitorScreen(Path(run_dir)))
+        from ftui.tui.monitor import MonitorScreen
+
+        self.push_screen(MonitorScreen(Path(run_dir)))
+
+    def open_runs(self, workspace: str | Path | None = None) -> None:
+        """Show every run under `workspace` (default: the folder the output dir lives in)."""
+        from ftui.tui.monitor import RunsScreen
+
+        self.push_screen(RunsScreen(Path(workspace) if workspace else self.workspace()))
+
+    def workspace(self) -> Path:
+        from ftui.tui.wizard.config_io import run_config_path
+
+        return run_config_path(self.state).parent.parent
 
     def launch_run(self, config_path: str | Path) -> None:
-        """Start training a saved config and watch it. The monitor package owns launching when present."""
-        try:
-            monitor = importlib.import_module("ftui.tui.monitor")
-        except ImportError:
-            monitor = None
-        if monitor is not None and hasattr(monitor, "launch_and_monitor"):
-            monitor.launch_and_monitor(self, Path(config_path))
-            return
-        from ftui.tui.wizard.launch import launch_training_subprocess
+        """Start `ftui train CONFIG` as a detached subprocess and push its monitor."""
+        from ftui.tui.monitor import launch_and_monitor
 
-        run_dir = launch_training_subprocess(Path(config_path))
-        self.notify(f"training started; events in {run_dir}", title="Launched")
+        launch_and_monitor(self, Path(config_path))
+
+    async def action_quit(self) -> None:
+        """Quit; when trainers launched from here still run, ask whether to keep or stop them."""
+        if getattr(self, "_ftui_launches", None) is None:
+            self.exit()
+            return
+        from ftui.tui.monitor import request_quit
+
+        request_quit(self)
 
 
 def load_state(config_path: str | Path | None) -> WizardState:

@@ -6,7 +6,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
 
 HELP_TEXT = """\
 # ftui — help
@@ -69,6 +68,8 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown  # markdown-it is only paid for when help opens
+
         with VerticalScroll():
             yield Markdown(HELP_TEXT)
 

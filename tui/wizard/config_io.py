@@ -8,8 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ftui.core.config import ConfigError, FtuiConfig, parse_config, save_config
-from ftui.core.config.yaml_io import dump_document, merge_into, read_document, to_plain
 from ftui.core.errors import ConfigUserError, UserError
 from ftui.tui.wizard.state import WizardState
 
@@ -35,6 +33,9 @@ def step_of_key(key: str) -> str:
 
 def load_state(path: Path) -> WizardState:
     """A state pre-filled from a config file. An invalid file still opens: its problems show on the steps."""
+    from ftui.core.config import ConfigError, parse_config
+    from ftui.core.config.yaml_io import read_document, to_plain
+
     text = Path(path).expanduser().read_text(encoding="utf-8") if Path(path).expanduser().is_file() else None
     if text is None:
         raise ConfigUserError(
@@ -64,6 +65,8 @@ def yaml_data(state: WizardState) -> dict[str, Any]:
 
 def config_yaml(state: WizardState) -> str:
     """The YAML as it will be saved (the loaded file's comments and key order kept)."""
+    from ftui.core.config.yaml_io import dump_document, merge_into
+
     document = copy.deepcopy(state.document) if isinstance(state.document, dict) else None
     if document is None:
         from ruamel.yaml.comments import CommentedMap
@@ -75,6 +78,8 @@ def config_yaml(state: WizardState) -> str:
 @lru_cache(maxsize=8)
 def _problems_of(text: str, base_dir: str, source: str) -> tuple[tuple[str, str, str], ...]:
     """(severity, key, message) for every problem of a config's YAML text."""
+    from ftui.core.config import ConfigError, parse_config
+
     try:
         loaded = parse_config(text, source=source, base_dir=base_dir)
     except ConfigError as err:
@@ -114,6 +119,8 @@ def base_dir(state: WizardState) -> Path:
 
 
 def schema_default(key: str) -> Any:
+    from ftui.core.config import FtuiConfig
+
     field = FtuiConfig.model_fields.get(key)
     return None if field is None or field.is_required() else field.default
 
@@ -164,6 +171,8 @@ def save_state(state: WizardState, path: Path) -> tuple[Path, list[str]]:
 
     Saved into another folder than the config came from, relative paths are made absolute so they still work.
     """
+    from ftui.core.config import parse_config, save_config
+
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     target = relocated(state, path.parent)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftui.core.config.choices import DATASET_TYPES
 from ftui.core.errors import UserError
 from ftui.tui.widgets.token_view import records_from
 from ftui.tui.wizard.config_io import base_dir
@@ -43,7 +42,10 @@ class ScanView:
 
 # --- paths ---------------------------------------------------------------------------------------------------
 def browse_root(state: WizardState) -> Path:
-    return state.browse_root or base_dir(state)
+    """Where the file tree starts: the config's folder as the user named it (or the working directory)."""
+    if state.browse_root is not None:
+        return state.browse_root
+    return state.source_path.parent if state.source_path else Path(".")
 
 
 def is_local_path(state: WizardState, path: str) -> bool:
@@ -61,6 +63,8 @@ def display_path(state: WizardState, path: Path) -> str:
 
 # --- format and template ---------------------------------------------------------------------------------------
 def dataset_types() -> list[str]:
+    from ftui.core.config.choices import DATASET_TYPES
+
     return list(DATASET_TYPES)
 
 

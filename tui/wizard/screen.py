@@ -58,7 +58,7 @@ class WizardScreen(Screen):
         self.tokenizer: Any = None
         self.tokenizer_error: str | None = None
         self.estimate: backend.EstimateView | None = None
-        self._loaded_keys: dict[str, str] = {}
+        self._started = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,13 +75,20 @@ class WizardScreen(Screen):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.load_hardware()
-        self.reload_derived()
         await self.step_pane(self.start_step).build()
         self.query_one(StepBar).active = f"step-{self.start_step}"
+        self.set_timer(0.05, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """Start the loaders once the first screen is up, so they do not compete with it for the CPU."""
+        self._started = True
+        self.load_hardware()
+        self.reload_derived()
         data = self.step_pane("data")
         assert isinstance(data, DataStep)
         data.schedule_scan(delay=0.2)  # the step bar needs to know about bad rows before Data is opened
+        if self.current == "data":
+            self.ensure_tokenizer()
 
     # --- navigation --------------------------------------------------------------------------------------
     @property
@@ -155,6 +162,8 @@ class WizardScreen(Screen):
 
     def revalidate(self) -> None:
         """Mark each step valid or not, show the current step's problems, grey out Next."""
+        if not self._started:
+            return  # the first check runs right after the first paint (it imports the config schema)
         problems = {step.step: step.problems() for step in self.steps()}
         self.query_one(StepBar).set_validity({step: not found for step, found in problems.items()})
         current = problems.get(self.current, [])

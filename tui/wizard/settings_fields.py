@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ftui.core.config.choices import LR_SCHEDULERS, OPTIMIZERS
-
 Kind = Literal["int", "float", "text", "select", "bool"]
 
 
@@ -24,10 +22,14 @@ class FieldSpec:
     maximum: float | None = None
     optional: bool = False  # empty input removes the key
     section: str = ""
+    vocabulary: str = ""  # a list in core.config.choices to take the choices from (read when first shown)
 
+    def options(self) -> tuple[tuple[str, str], ...]:
+        if not self.vocabulary:
+            return self.choices
+        from ftui.core.config import choices
 
-def _choices(values) -> tuple[tuple[str, str], ...]:
-    return tuple((v, v) for v in values)
+        return tuple((v, v) for v in getattr(choices, self.vocabulary))
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -46,7 +48,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("learning_rate", "Learning rate", "float", "peak learning rate: ~2e-4 for LoRA, ~1e-5 for a "
               "full fine-tune", minimum=1e-9, maximum=1.0, section="Optimisation"),
     FieldSpec("lr_scheduler", "Scheduler", "select", "how the learning rate changes after warmup",
-              _choices(LR_SCHEDULERS), section="Optimisation"),
+              vocabulary="LR_SCHEDULERS", section="Optimisation"),
     FieldSpec("warmup_steps", "Warmup steps", "int", "steps of linear warmup from 0 to the learning rate",
               minimum=0, maximum=1e7, optional=True, section="Optimisation"),
     FieldSpec("num_epochs", "Epochs", "float", "passes over the data (ignored when max steps is set)",
@@ -54,7 +56,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("max_steps", "Max steps", "int", "stop after this many optimizer steps (empty: use epochs)",
               minimum=1, maximum=1e9, optional=True, section="Optimisation"),
     FieldSpec("optimizer", "Optimizer", "select", "adamw_torch is the default; 8-bit/paged variants save "
-              "optimizer memory (bitsandbytes, GPU)", _choices(OPTIMIZERS), section="Optimisation"),
+              "optimizer memory (bitsandbytes, GPU)", vocabulary="OPTIMIZERS", section="Optimisation"),
     FieldSpec("weight_decay", "Weight decay", "float", "L2 penalty on the weights, 0-0.1", minimum=0.0,
               maximum=1.0, optional=True, section="Optimisation"),
     FieldSpec("micro_batch_size", "Micro batch", "int", "sequences per forward pass per GPU: the main "

@@ -59,7 +59,7 @@ class SettingsStep(StepPane):
 
     def _control(self, spec: FieldSpec):
         if spec.kind == "select":
-            return Select(spec.choices, allow_blank=False, id=f"f-{spec.key}", compact=True)
+            return Select(spec.options(), allow_blank=False, id=f"f-{spec.key}", compact=True)
         if spec.kind == "bool":
             return Checkbox("", id=f"f-{spec.key}", compact=True)
         kind = {"int": "integer", "float": "text", "text": "text"}[spec.kind]
@@ -84,7 +84,8 @@ class SettingsStep(StepPane):
                 if value is None and not spec.optional:
                     value = backend.schema_default(spec.key)
                 if isinstance(widget, Select):
-                    widget.value = value if value in {v for _, v in spec.choices} else spec.choices[0][1]
+                    options = spec.options()
+                    widget.value = value if value in {v for _, v in options} else options[0][1]
                 elif isinstance(widget, Checkbox):
                     widget.value = bool(value)
                 elif isinstance(widget, Input):
