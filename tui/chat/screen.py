@@ -111,6 +111,8 @@ class ChatScreen(Screen):
         self.app.call_from_thread(self._loaded, model, tokenizer, None)
 
     def _loaded(self, model: Any, tokenizer: Any, error: str | None) -> None:
+        if not self.is_mounted:  # the user left while the model loaded
+            return
         status = self.query_one("#chat-status", Static)
         if error:
             status.update(Text(f"chat · {self.run_dir.name} · cannot load: {error}", style="bold red"))
@@ -172,13 +174,17 @@ class ChatScreen(Screen):
     @work(thread=True, exclusive=True, group="chat-generate", exit_on_error=False)
     def generate(self, sides: list[str], targets: dict[str, Static], options) -> None:
         from ftui.core.generate import stream_reply
+        from textual.worker import get_current_worker
 
+        worker = get_current_worker()
         try:
             for side in sides:
                 reply = ""
                 context = base_context(self.model) if side == "base" else nullcontext()
                 with context:
                     for piece in stream_reply(self.model, self.tokenizer, self.history[side], options):
+                        if worker.is_cancelled:  # the screen was closed: stop streaming into it
+                            return
                         reply += piece
                         self.app.call_from_thread(targets[side].update, Text(reply))
                 self.history[side].append({"role": "assistant", "content": reply})
@@ -187,10 +193,15 @@ class ChatScreen(Screen):
                 self.notify, f"{type(err).__name__}: {err}", title="Generation failed", severity="error"
             )
         finally:
-            self.app.call_from_thread(self._done)
+            try:
+                self.app.call_from_thread(self._done)
+            except RuntimeError:  # the app has already exited
+                pass
 
     def _done(self) -> None:
         self.busy = False
+        if not self.is_mounted:
+            return
         for side in ("tuned", "base"):
             self.query_one(f"#pane-{side}", VerticalScroll).scroll_end(animate=False)
 
