@@ -67,3 +67,25 @@ async def test_launch_real_training_to_finished_then_chat(
         await wait_until(pilot, lambda: not chat.busy and len(chat.history["base"]) == 2, 60)
         assert chat.history["tuned"][-1]["role"] == "assistant"
         assert chat.history["base"][-1]["role"] == "assistant"
+
+
+async def test_wizard_launch_hook_runs_training_to_finished(
+    tmp_path: Path, tiny_chatml_model_dir: Path
+) -> None:
+    """The wizard's Launch calls `FtuiApp.launch_run(config)`: the monitor comes up and sees `finished`."""
+    from ftui.tui.app import FtuiApp, load_state
+
+    config = write_config(tmp_path, tiny_chatml_model_dir, max_steps=2)
+    app = FtuiApp(load_state(config))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        app.launch_run(config)
+        await wait_until(pilot, lambda: isinstance(app.screen, MonitorScreen), 10)
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.state.status not in ("starting", "running"), 240)
+        assert screen.state.status == "finished", (tmp_path / "out" / "launch.log").read_text()[-2000:]
+        assert screen.state.step == 2
+        assert registry_of(app).get(tmp_path / "out").wait(30) == 0
+        await app.action_quit()  # nothing active: quits without asking
+        await pilot.pause(0.2)
+    assert app.return_code in (0, None)
