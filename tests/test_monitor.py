@@ -258,3 +258,25 @@ def test_launch_keeps_stdin_detached(tmp_path: Path) -> None:
             assert "null" in str(fd0.resolve())
     finally:
         assert launched.wait(10) == 0
+
+
+async def test_wizard_app_quit_asks_about_its_running_trainer(tmp_path: Path) -> None:
+    """FtuiApp (the wizard) launches through launch_and_monitor and quits through request_quit."""
+    from ftui.tui.app import FtuiApp
+    from ftui.tui.monitor import launch_and_monitor
+
+    run_dir = tmp_path / "run"
+    app = FtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        screen = launch_and_monitor(
+            app, tmp_path / "c.yml", run_dir, command=fake(run_dir, "--steps", "50", "--pause-at", "1")
+        )
+        await wait_until(pilot, lambda: screen.state.step == 1)
+        await app.action_quit()
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, QuitDialog)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: registry_of(app).get(run_dir).poll() is not None)
+    launched = registry_of(app).get(run_dir)
+    assert launched.poll() == 0 and not psutil.pid_exists(launched.pid)
