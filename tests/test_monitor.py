@@ -280,3 +280,18 @@ async def test_wizard_app_quit_asks_about_its_running_trainer(tmp_path: Path) ->
         await wait_until(pilot, lambda: registry_of(app).get(run_dir).poll() is not None)
     launched = registry_of(app).get(run_dir)
     assert launched.poll() == 0 and not psutil.pid_exists(launched.pid)
+
+
+async def test_trainer_that_exits_before_any_event_shows_died_with_its_exit_code(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-c", "import sys; print('error: bad config', file=sys.stderr); sys.exit(2)"]
+    app = LaunchingApp(run_dir, command)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, MonitorScreen) and app.screen.state.status == "died"
+        )
+        await pilot.pause(0.3)
+        text = str(app.screen.query_one(ErrorPanel).render())
+        assert "exited with code 2 before it started" in text
+        log = app.screen.query_one("#monitor-log")
+        assert any("error: bad config" in line for line in log.lines)

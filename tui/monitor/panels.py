@@ -270,7 +270,8 @@ def _one_line(value: Any, width: int) -> str:
 class ErrorPanel(Static):
     """On failure: the error, the traceback tail and the hint; for a died run, where to look."""
 
-    def update_from(self, state: RunState) -> None:
+    def update_from(self, state: RunState, exit_code: int | None = None) -> None:
+        """`exit_code`: the trainer's, when this app launched it and it has ended."""
         status = state.status
         self.display = status in ("failed", "died")
         if status == "failed" and state.terminal:
@@ -290,7 +291,12 @@ class ErrorPanel(Static):
             self.update(text)
         elif status == "died":
             text = Text("The trainer process is gone and wrote no final event ", style="bold red")
-            text.append("(killed, out of host memory, or the machine restarted).")
+            if exit_code is not None:
+                text.append(
+                    f"(it exited with code {exit_code}{' before it started' if not state.started else ''})."
+                )
+            else:
+                text.append("(killed, out of host memory, or the machine restarted).")
             text.append("\nhint: ", style="bold yellow")
             text.append("read the log below; press r to resume from the last checkpoint.")
             self.update(text)

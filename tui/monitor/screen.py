@@ -181,7 +181,8 @@ class MonitorScreen(Screen):
         self.query_one(ProgressPanel).update_from(state)
         self.query_one(ThroughputPanel).update_from(state)
         self.query_one(EvalPanel).update_from(state)
-        self.query_one(ErrorPanel).update_from(state)
+        launched = registry_of(self.app).get(self.run_dir)
+        self.query_one(ErrorPanel).update_from(state, launched.poll() if launched is not None else None)
         if not state.pending:  # charts once caught up
             self.query_one(LossChart).update_chart()
             self.query_one(LrChart).update_chart()
