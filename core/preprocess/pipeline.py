@@ -2,7 +2,8 @@
 
 Steps: fingerprint the inputs and reuse a matching prepared folder if there is one; otherwise read every
 entry once to validate its rows (bad rows fail fast, before any tokenizing, and give the progress total),
-then stream the entries again through the template engine in chunks, keep the kept rows as compact Arrow
+then stream the entries again through the template engine in chunks (two in flight, so template rendering
+in Python overlaps the Rust tokenizer), keep the kept rows as compact Arrow
 batches, split off the validation rows (seeded) and save atomically.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,9 +164,26 @@ def _jobs(config: Any, tokenizer: Any) -> Iterator[tuple[Any, Any]]:
         yield entry, Tokenizing(template, tokenizer, MaskSettings.from_config(config, entry))
 
 
-def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    while chunk := list(itertools.islice(items, size)):
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of up to `size` items from a stream."""
+    stream = iter(items)
+    while chunk := list(itertools.islice(stream, size)):
         yield chunk
+
+
+def tokenize_chunks(job: Any, chunks: Iterable[list[Any]]) -> Iterator[tuple[list[Any], list[Any]]]:
+    """(chunk, its TokenizedExamples) in order, two chunks in flight: while one thread renders templates
+    (Python, holding the GIL) the other runs the Rust tokenizer (which releases it), so both cores work."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ftui-tokenize") as pool:
+        pending: deque[tuple[list[Any], Future[Any]]] = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(job.run, chunk)))
+            if len(pending) >= 2:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def tokenize_datasets(
@@ -179,8 +199,8 @@ def tokenize_datasets(
         progress(0, total)
     for entry, job in _jobs(config, tokenizer):
         stream = iter_examples(entry, config.base_dir, skip_bad_rows=True)
-        for chunk in _chunks(stream, CHUNK):
-            for tokenized in job.run(chunk):
+        for chunk, tokenized_chunk in tokenize_chunks(job, chunked(stream, CHUNK)):
+            for tokenized in tokenized_chunk:
                 kept = job.limit_length(tokenized)
                 if kept is None:
                     collector.drop("too_long")
