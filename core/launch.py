@@ -1,6 +1,6 @@
 """Start, stop, kill and resume trainer subprocesses.
 
-The trainer runs as `python -m ftui.tui.cli train CONFIG` (with `--num-processes N` it builds its own
+The trainer runs as `ftui train CONFIG` (with `--num-processes N` it builds its own
 `accelerate launch` command) in its own session, so the TUI's terminal signals never reach it and one
 signal to its process group reaches every rank. stdin is detached (a child that inherits it steals
 keystrokes); stdout/stderr go to `RUN_DIR/launch.log`; `RUN_DIR/launch.json` records the pid so any later
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -88,6 +89,17 @@ def output_dir_of(config_path: str | Path) -> Path:
     return Path(str(data.get("output_dir") or DEFAULT_OUTPUT_DIR)).expanduser()
 
 
+def ftui_executable() -> str:
+    """The `ftui` console script of this installation: next to sys.executable, else on PATH."""
+    beside = Path(sys.executable).parent / "ftui"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("ftui")
+    if found:
+        return found
+    raise UserError("the `ftui` command is not installed", "run `pip install -e .` in this environment")
+
+
 def train_command(
     config_path: str | Path,
     *,
@@ -95,8 +107,8 @@ def train_command(
     num_processes: int = 1,
     extra_args: Sequence[str] = (),
 ) -> list[str]:
-    """The `ftui train` command line, run with this interpreter (works without `ftui` on PATH)."""
-    command = [sys.executable, "-m", "ftui.tui.cli", "train", str(config_path)]
+    """The `ftui train` command line, with the `ftui` installed beside this interpreter (a venv's bin/)."""
+    command = [ftui_executable(), "train", str(config_path)]
     if resume:
         command.append("--resume")
     if num_processes > 1:

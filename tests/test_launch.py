@@ -34,7 +34,7 @@ def test_train_command_and_output_dir(tmp_path: Path) -> None:
     cfg.write_text("base_model: x\noutput_dir: ./out/run1\n")
     assert output_dir_of(cfg) == Path("out/run1")
     command = train_command(cfg, resume=True, num_processes=2)
-    assert command[1:4] == ["-m", "ftui.tui.cli", "train"] and "--resume" in command
+    assert Path(command[0]).name == "ftui" and command[1] == "train" and "--resume" in command
     assert command[-2:] == ["--num-processes", "2"]
     (tmp_path / "bad.yml").write_text("a: [\n")
     with pytest.raises(UserError):
