@@ -108,6 +108,11 @@ class RunState:
         `max_bytes` bounds the work per call so a UI can catch up on a huge finished run in slices;
         `pending` then says more is waiting.
         """
+        try:
+            if (self.run_dir / EVENTS_FILE).stat().st_size < self.reader.offset:
+                self._restart()  # the file was replaced (a fresh run in the same folder): start over
+        except OSError:
+            pass
         before = self.reader.offset
         events = self.reader.poll(max_bytes=max_bytes)
         self.pending = self.reader.offset - before >= max_bytes
@@ -118,6 +123,11 @@ class RunState:
         if events:
             self.version += 1
         return bool(events)
+
+    def _restart(self) -> None:
+        version = self.version
+        self.__init__(self.run_dir, self.loss.capacity, self._smoothing)  # type: ignore[misc]
+        self.version = version + 1
 
     def apply(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -354,34 +364,3 @@ def format_started(started: float | None) -> str:
     if started is None:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
-
-
-class LogFollower:
-    """The last lines of a growing text log (the trainer's stdout/stderr), read incrementally.
-
-    tqdm redraws with carriage returns: a `\\r` ends a line too, so progress bars don't become one huge line.
-    On first read only the last `tail_bytes` are read, so attaching to a long run is instant.
-    """
-
-    def __init__(self, path: str | Path, tail_bytes: int = 64 << 10) -> None:
-        self.path = Path(path)
-        self.offset: int | None = None
-        self.tail_bytes = tail_bytes
-        self._partial = ""
-
-    def poll(self, max_bytes: int = 1 << 20) -> list[str]:
-        try:
-            with open(self.path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                if self.offset is None or size < self.offset:
-                    self.offset = max(0, size - self.tail_bytes)
-                    self._partial = ""
-                f.seek(self.offset)
-                chunk = f.read(min(max_bytes, size - self.offset))
-        except FileNotFoundError:
-            return []
-        self.offset += len(chunk)
-        text = self._partial + chunk.decode("utf-8", errors="replace")
-        parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        self._partial = parts.pop()
-        return [line for line in parts if line.strip()]

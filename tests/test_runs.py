@@ -98,3 +98,30 @@ def test_pid_alive() -> None:
     assert not pid_alive(_dead_pid())
     assert not pid_alive(None)
     assert not pid_alive(os.getpid(), not_before=0.0)  # created after the given time: a recycled pid
+
+
+def test_replaced_events_file_starts_over(tmp_path: Path) -> None:
+    run = write_history(tmp_path / "r", 10, 10, end="finished")
+    state = RunState(run).read_all()
+    assert state.step == 10
+    write_history(run, 3, 10)  # a fresh run in the same folder rewrote events.jsonl
+    state.poll()
+    assert state.step == 3 and len(state.loss) == 3 and state.terminal is None
+
+
+def test_log_follower_reads_the_tail_then_only_new_lines(tmp_path: Path) -> None:
+    from ftui.core.logtail import LogFollower
+
+    log = tmp_path / "launch.log"
+    log.write_text("".join(f"old line {i}\n" for i in range(5000)))
+    follower = LogFollower(log, tail_bytes=100)
+    first = follower.poll()
+    assert first and first[-1] == "old line 4999" and len(first) < 10
+    assert all(line.startswith("old line ") for line in first)  # no cut-off first line
+    with open(log, "a") as f:
+        f.write("epoch 1: 10%\repoch 1: 20%\rdone\npartial")
+    assert follower.poll() == ["epoch 1: 10%", "epoch 1: 20%", "done"]
+    with open(log, "a") as f:
+        f.write(" end\n")
+    assert follower.poll() == ["partial end"]
+    assert LogFollower(tmp_path / "missing.log").poll() == []

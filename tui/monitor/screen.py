@@ -13,7 +13,8 @@ from pathlib import Path
 from ftui.core.errors import UserError
 from ftui.core.events import number
 from ftui.core.launch import kill_run, stop_run
-from ftui.core.runs import LOG_FILE, LogFollower, RunState
+from ftui.core.logtail import LogFollower
+from ftui.core.runs import LOG_FILE, RunState
 from ftui.tui.monitor.charts import LossChart, LrChart
 from ftui.tui.monitor.dialogs import ConfirmDialog
 from ftui.tui.monitor.launches import merge_in_app, registry_of, resume_in_app
