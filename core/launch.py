@@ -239,7 +239,31 @@ def resume_run(run_dir: str | Path, *, command: Sequence[str] | None = None) -> 
 
     `command` replaces the `ftui train CONFIG --resume` command line (tests use a fake trainer).
     """
-    run_path = Path(run_dir)
+    run_path = Path(run_dir).resolve()
     info = read_launch_info(run_path) or {}
     config = resume_config_path(run_path) if command is None else Path(info.get("config") or run_path)
-    return launch_training(config, run_path, resume=True, command=command, cwd=info.get("cwd"))
+    cwd = info.get("cwd") or (resume_cwd(run_path, output_dir_of(config)) if command is None else None)
+    return launch_training(config, run_path, resume=True, command=command, cwd=cwd)
+
+
+def resume_cwd(run_dir: Path, output_dir: Path) -> Path:
+    """The folder to start a resumed trainer in, so the config's `output_dir` points at `run_dir` again.
+
+    A run started elsewhere (no launch.json) only left its config: a relative `output_dir` such as
+    `./out/run1` must be resolved from the folder that holds `out/run1`, not from wherever the TUI runs.
+    """
+    run_dir = run_dir.resolve()
+    if output_dir.is_absolute():
+        if output_dir.resolve() != run_dir:
+            raise UserError(
+                f"the config of {run_dir} writes to {output_dir}",
+                "resume with `ftui train CONFIG --resume` using the config of this run",
+            )
+        return run_dir
+    parts = [p for p in output_dir.parts if p not in (".", "")]
+    if any(p == ".." for p in parts) or tuple(run_dir.parts[-len(parts) :]) != tuple(parts):
+        raise UserError(
+            f"cannot tell where {run_dir} was started from (its config says output_dir: {output_dir})",
+            f"cd to the folder it was started from and run `ftui train {run_dir / 'config.yml'} --resume`",
+        )
+    return Path(*run_dir.parts[: len(run_dir.parts) - len(parts)])

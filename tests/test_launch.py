@@ -100,3 +100,22 @@ def test_failed_run(tmp_path: Path) -> None:
     state = RunState(run_dir).read_all()
     assert state.status == "failed" and state.terminal["hint"]
     assert "Traceback" in (run_dir / "launch.log").read_text()
+
+
+def test_resume_cwd_points_output_dir_back_at_the_run(tmp_path: Path) -> None:
+    from ftui.core.launch import resume_cwd
+
+    run = tmp_path / "proj" / "out" / "run1"
+    run.mkdir(parents=True)
+    assert resume_cwd(run, Path("./out/run1")) == (tmp_path / "proj").resolve()
+    assert resume_cwd(run, run) == run.resolve()
+    with pytest.raises(UserError):
+        resume_cwd(run, Path("elsewhere"))
+    with pytest.raises(UserError):
+        resume_cwd(run, tmp_path / "other")
+
+
+def test_resume_without_any_config_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(UserError) as err:
+        resume_run(tmp_path)
+    assert "--resume" in (err.value.hint or "")

@@ -295,3 +295,27 @@ async def test_trainer_that_exits_before_any_event_shows_died_with_its_exit_code
         assert "exited with code 2 before it started" in text
         log = app.screen.query_one("#monitor-log")
         assert any("error: bad config" in line for line in log.lines)
+
+
+async def test_quit_stop_can_kill_a_trainer_that_ignores_sigterm(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    stubborn = [
+        sys.executable,
+        "-c",
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)",
+    ]
+    app = LaunchingApp(run_dir, stubborn)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "up" in (run_dir / "launch.log").read_text())
+        await pilot.press("q")
+        assert isinstance(app.screen, QuitDialog)
+        await pilot.press("s")
+        from ftui.tui.monitor.dialogs import StoppingDialog
+
+        await wait_until(pilot, lambda: isinstance(app.screen, StoppingDialog))
+        await pilot.pause(0.3)
+        assert app.launched.running  # SIGTERM ignored: still waiting
+        await pilot.press("k")
+        await wait_until(pilot, lambda: app.launched.poll() is not None)
+    assert app.launched.poll() == -9
+    assert not psutil.pid_exists(app.launched.pid)
