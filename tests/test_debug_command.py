@@ -108,7 +108,7 @@ def test_over_length_examples_are_shown_with_a_note(tmp_path: Path, smollm_dir: 
     example = json.loads(out)["examples"][0]
     assert example["over_length"] is True and example["num_tokens"] > 32
     code, out, err = run_cli(["debug", str(config)], capsys)
-    assert "over sequence_len 32: dropped by preprocess" in err
+    assert "over sequence_len 32: dropped (excess_length_strategy: drop) by preprocess" in err
 
 
 def test_tui_flag_opens_token_view(chat_config: Path, monkeypatch):

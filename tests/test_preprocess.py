@@ -253,3 +253,31 @@ def test_truncated_prompt_with_nothing_trained_is_dropped(tmp_path: Path, smollm
     config = load(write_config(tmp_path, smollm_dir, "excess_length_strategy: truncate\n", rows=rows))
     stats = prepare_dataset(config).stats
     assert (stats.rows, stats.dropped_no_trainable, stats.dropped_too_long) == (2, 1, 0)
+
+
+def test_long_completion_texts_are_split_into_windows(tmp_path: Path, smollm_dir: Path):
+    (tmp_path / "text.jsonl").write_text(
+        json.dumps({"text": "The quick brown fox jumps over the lazy dog. " * 30})
+        + "\n"
+        + json.dumps({"text": "Short one."})
+        + "\n",
+        encoding="utf-8",
+    )
+    config_path = tmp_path / "c.yml"
+    config_path.write_text(
+        f"base_model: {smollm_dir}\ndatasets:\n  - path: text.jsonl\n    type: completion\nsequence_len: 96\n",
+        encoding="utf-8",
+    )
+    config = load(config_path)
+    prepared = prepare_dataset(config)
+    from ftui.core.preprocess import preview_examples
+
+    full = preview_examples(config, 1)[0]
+    assert full.over_length and "split into" in full.length_note(96)
+    ids = full.tokenized.input_ids
+    rows = prepared.train["input_ids"]
+    expected = [ids[i : i + 96] for i in range(0, len(ids), 96)]
+    expected = [w for w in expected if len(w) > 1]
+    assert rows[: len(expected)] == expected
+    assert len(rows) == len(expected) + 1 and all(len(r) <= 96 for r in rows)
+    assert prepared.stats.split == 1 and prepared.stats.source_rows == 2 and prepared.stats.dropped == 0

@@ -33,7 +33,7 @@ def test_stats_collector_counts_duplicates_and_trainable():
     stats.add([4, 5], [4, 5], truncated=True)
     stats.drop("too_long")
     stats.drop("no_trainable")
-    result = stats.result(train_rows=3, val_rows=1)
+    result = stats.result(train_rows=3, val_rows=1, source_rows=6)
     assert result.rows == 4 and result.source_rows == 6
     assert result.duplicates == 1
     assert result.total_tokens == 11

@@ -26,6 +26,7 @@ from ftui.core.preprocess.store import StoredDataset, load_stored, prepared_root
 
 Progress = Callable[[int, int], None]  # (examples done, examples in total)
 CHUNK = 1000
+IGNORE_INDEX = -100
 
 
 @dataclass
@@ -153,7 +154,7 @@ def count_examples(config: Any) -> tuple[int, int]:
     return count, log.count
 
 
-def _jobs(config: Any, tokenizer: Any) -> Iterator[tuple[Any, Any]]:
+def jobs_for(config: Any, tokenizer: Any) -> Iterator[tuple[Any, Any]]:
     """(dataset entry, Tokenizing job) for every `datasets[]` entry: its template and mask settings."""
     from ftui.core.templates import MaskSettings, Tokenizing, check_template_fits
     from ftui.core.templates.library import template_from_config
@@ -197,18 +198,13 @@ def tokenize_datasets(
     done = 0
     if progress is not None:
         progress(0, total)
-    for entry, job in _jobs(config, tokenizer):
+    for entry, job in jobs_for(config, tokenizer):
         stream = iter_examples(entry, config.base_dir, skip_bad_rows=True)
         for chunk, tokenized_chunk in tokenize_chunks(job, chunked(stream, CHUNK)):
-            for tokenized in tokenized_chunk:
-                kept = job.limit_length(tokenized)
-                if kept is None:
-                    collector.drop("too_long")
-                elif kept.stats.trained_tokens == 0:  # nothing to learn from (or empty): Axolotl drops these
-                    collector.drop("no_trainable")
-                else:
-                    collector.add(kept.input_ids, kept.labels, truncated=kept.stats.truncated)
-                    builder.add(kept.input_ids, kept.labels, kept.attention_mask)
+            for example, tokenized in zip(chunk, tokenized_chunk, strict=True):
+                for ids, labels, mask, truncated in _rows_of(example, tokenized, job, collector):
+                    collector.add(ids, labels, truncated=truncated)
+                    builder.add(ids, labels, mask)
             done += len(chunk)
             if progress is not None:
                 progress(done, max(total, done))
@@ -223,7 +219,30 @@ def tokenize_datasets(
     train_idx, val_idx = split_indices(table.num_rows, config.val_set_size, config.seed)
     train = _dataset(table.take(train_idx) if val_idx else table)
     validation = _dataset(table.take(val_idx)) if val_idx else None
-    return train, validation, collector.result(len(train_idx), len(val_idx))
+    return train, validation, collector.result(len(train_idx), len(val_idx), done)
+
+
+def _rows_of(
+    example: Any, tokenized: Any, job: Any, collector: StatsCollector
+) -> list[tuple[list[int], list[int], list[int], bool]]:
+    """The rows one example becomes under `sequence_len`: itself, truncated, nothing (dropped), or for a
+    long completion text consecutive windows of `sequence_len` tokens (as Axolotl splits them)."""
+    limit = job.settings.sequence_len
+    ids, labels, mask = tokenized.input_ids, tokenized.labels, tokenized.attention_mask
+    if getattr(example, "kind", None) == "completion" and len(ids) > limit:
+        collector.split += 1
+        windows = range(0, len(ids), limit)
+        rows = [(ids[i : i + limit], labels[i : i + limit], mask[i : i + limit], False) for i in windows]
+        # A last window of one token predicts nothing; an all-masked window teaches nothing.
+        return [row for row in rows if len(row[0]) > 1 and any(x != IGNORE_INDEX for x in row[1])]
+    kept = job.limit_length(tokenized)
+    if kept is None:
+        collector.drop("too_long")
+        return []
+    if kept.stats.trained_tokens == 0:  # nothing to learn from (or empty): Axolotl drops these too
+        collector.drop("no_trainable")
+        return []
+    return [(kept.input_ids, kept.labels, kept.attention_mask, bool(kept.stats.truncated))]
 
 
 def split_indices(rows: int, val_set_size: float, seed: int) -> tuple[list[int], list[int]]:
@@ -301,38 +320,3 @@ def _ftui_version() -> str:
         return version("ftui")
     except PackageNotFoundError:
         return "unknown"
-
-
-@dataclass
-class PreviewItem:
-    """One example for `ftui debug` and the TUI: where it came from and its tokens (not length-filtered)."""
-
-    index: int
-    origin: str
-    tokenized: Any  # TokenizedExample
-
-    @property
-    def over_length(self) -> bool:
-        return bool(self.tokenized.stats.over_length)
-
-
-def preview_examples(config: Any, count: int, tokenizer: Any = None) -> list[PreviewItem]:
-    """The first `count` examples across the config's datasets, tokenized and masked like prepare_dataset
-    does, but over-length ones kept (marked, or truncated under excess_length_strategy: truncate)."""
-    from ftui.core.data import BadRowLog, iter_examples
-
-    if tokenizer is None:
-        from ftui.core.tokenizer import load_tokenizer
-
-        tokenizer = load_tokenizer(config)
-    items: list[PreviewItem] = []
-    for entry, job in _jobs(config, tokenizer):
-        if len(items) >= count:
-            break
-        stream = iter_examples(entry, config.base_dir, skip_bad_rows=True, bad_rows=BadRowLog())
-        examples = list(itertools.islice(stream, count - len(items)))
-        for example, tokenized in zip(examples, job.run(examples), strict=True):
-            limited = job.limit_length(tokenized)
-            shown = limited if limited is not None else tokenized
-            items.append(PreviewItem(index=len(items), origin=str(example.source), tokenized=shown))
-    return items

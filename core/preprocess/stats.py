@@ -19,7 +19,8 @@ PERCENTILES = (50, 90, 99)
 
 @dataclass
 class DatasetStats:
-    """Counts for one prepared dataset; `rows` counts kept examples (train + validation)."""
+    """Counts for one prepared dataset; `rows` counts saved rows (train + validation), `source_rows` the
+    examples read (a long completion text split into windows is one source row and several rows)."""
 
     rows: int = 0
     train_rows: int = 0
@@ -30,6 +31,7 @@ class DatasetStats:
     dropped_too_long: int = 0
     dropped_no_trainable: int = 0
     truncated: int = 0
+    split: int = 0  # long completion texts cut into several rows of sequence_len tokens
     total_tokens: int = 0
     trainable_tokens: int = 0
     length_percentiles: dict[str, int] = field(default_factory=dict)
@@ -66,6 +68,7 @@ class StatsCollector:
         self.total_tokens = 0
         self.trainable_tokens = 0
         self.truncated = 0
+        self.split = 0
         self.dropped_too_long = 0
         self.dropped_no_trainable = 0
         self.duplicates = 0
@@ -92,17 +95,18 @@ class StatsCollector:
         else:
             raise ValueError(f"unknown drop reason {reason!r}")
 
-    def result(self, train_rows: int, val_rows: int) -> DatasetStats:
+    def result(self, train_rows: int, val_rows: int, source_rows: int) -> DatasetStats:
         dropped = self.dropped_too_long + self.dropped_no_trainable
         return DatasetStats(
             rows=len(self.lengths),
             train_rows=train_rows,
             val_rows=val_rows,
-            source_rows=len(self.lengths) + dropped,
+            source_rows=source_rows,
             dropped=dropped,
             dropped_too_long=self.dropped_too_long,
             dropped_no_trainable=self.dropped_no_trainable,
             truncated=self.truncated,
+            split=self.split,
             total_tokens=self.total_tokens,
             trainable_tokens=self.trainable_tokens,
             length_percentiles=length_percentiles(self.lengths),

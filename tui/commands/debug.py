@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             data = view.to_dict()
             data["over_length"] = item.over_length
             data["truncated"] = bool(item.tokenized.stats.truncated)
+            data["length_note"] = item.length_note(config.sequence_len)
             examples.append(data)
         print(
             json.dumps(
@@ -57,13 +58,9 @@ def run(args: argparse.Namespace) -> int:
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     sys.stdout.write(render_all(views, color=color, text_only=args.text_only))
     for item in items:
-        if item.over_length:
-            action = "truncated" if item.tokenized.stats.truncated else "dropped by preprocess"
-            print(
-                f"note: example {item.index} ({item.origin}) is {item.tokenized.stats.original_tokens} tokens, "
-                f"over sequence_len {config.sequence_len}: {action}",
-                file=sys.stderr,
-            )
+        note = item.length_note(config.sequence_len)
+        if note:
+            print(f"note: example {item.index} ({item.origin}) is {note}", file=sys.stderr)
     return 0
 
 

@@ -66,11 +66,16 @@ def format_summary(data: dict[str, Any], elapsed_s: float) -> str:
     pct = data["length_percentiles"]
     lines = [
         f"prepared dataset: {data['path']} ({how})",
-        f"  rows        {data['rows']:,} kept of {data['source_rows']:,} "
+        f"  rows        {data['rows']:,} from {data['source_rows']:,} examples "
         f"(train {data['train_rows']:,}, validation {data['val_rows']:,})",
         f"  dropped     {data['dropped']:,} ({data['dropped_too_long']:,} longer than sequence_len "
         f"{data['sequence_len']}, {data['dropped_no_trainable']:,} with no trained tokens)",
         f"  truncated   {data['truncated']:,}",
+        *(
+            [f"  split       {data['split']:,} long texts into rows of {data['sequence_len']}"]
+            if data.get("split")
+            else []
+        ),
         *([f"  bad rows    {data['bad_rows']:,} left out (skip_bad_rows)"] if data.get("bad_rows") else []),
         f"  tokens      {data['total_tokens']:,} total, {data['trainable_tokens']:,} trained ({trained_share:.1%})",
         f"  lengths     p50 {pct['p50']}, p90 {pct['p90']}, p99 {pct['p99']}, max {pct['max']}",
