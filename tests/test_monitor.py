@@ -201,6 +201,8 @@ async def test_attach_to_finished_run_started_elsewhere(
         assert copied == [str(run.resolve())]
         await pilot.press("g")
         assert screen.query_one("#loss-chart").log_scale
+        await pilot.press("escape")  # the standalone monitor is the base screen: Back keeps it
+        assert app.screen is screen
 
 
 async def test_runs_screen_lists_opens_and_compares(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from ftui.tui.monitor.screen import MonitorScreen
 from ftui.tui.monitor.system import SystemSample
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 
 class MonitorApp(App[int]):
@@ -38,18 +39,18 @@ class MonitorApp(App[int]):
         self.sampler = sampler
         self.poll_interval = poll_interval
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The run's monitor or the runs list is the base screen, so Back never reveals an empty one."""
         if self.run_dir is not None:
-            self.push_screen(
-                MonitorScreen(
-                    self.run_dir,
-                    sampler=self.sampler,
-                    poll_interval=self.poll_interval,
-                    system_interval=self.system_interval,
-                )
+            return MonitorScreen(
+                self.run_dir,
+                sampler=self.sampler,
+                poll_interval=self.poll_interval,
+                system_interval=self.system_interval,
             )
-        elif self.workspace is not None:
-            self.push_screen(RunsScreen(self.workspace))
+        if self.workspace is not None:
+            return RunsScreen(self.workspace)
+        return Screen()
 
     async def action_quit(self) -> None:
         request_quit(self)
