@@ -49,7 +49,8 @@ class ModelStep(StepPane):
                 yield HardwarePanel(id="hardware")
 
     def on_built(self) -> None:
-        self.load_catalog()
+        # after the first paint: the catalog thread would otherwise compete with it for the CPU
+        self.call_after_refresh(self.set_timer, 0.3, self.load_catalog)
 
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def load_catalog(self) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 
 class ReviewStep(StepPane):
     step = "review"
+    yaml_text = ""  # what the YAML view shows (also what Save writes, for a config that validates)
 
     def compose_step(self) -> ComposeResult:
         with Horizontal():
@@ -44,7 +45,7 @@ class ReviewStep(StepPane):
             self.refresh_review()
 
     def refresh_review(self) -> None:
-        yaml_text = backend.config_yaml(self.state)
+        yaml_text = self.yaml_text = backend.config_yaml(self.state)
         theme = "monokai" if self.app.current_theme.dark else "default"
         self.query_one("#yaml-view", Static).update(
             Syntax(

@@ -77,7 +77,7 @@ class WizardScreen(Screen):
     async def on_mount(self) -> None:
         await self.step_pane(self.start_step).build()
         self.query_one(StepBar).active = f"step-{self.start_step}"
-        self.set_timer(0.05, self._after_first_paint)
+        self.call_after_refresh(self.set_timer, 0.3, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         """Start the loaders once the first screen is up, so they do not compete with it for the CPU."""

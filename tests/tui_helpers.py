@@ -1,0 +1,66 @@
+"""Shared pieces of the wizard's Pilot and snapshot tests: fixed hardware, small projects, waiting for workers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ftui.core.hardware import Hardware
+
+FIXED_HARDWARE = Hardware(
+    gpus=[], cpu_cores=8, cpu_threads=16, ram_total_bytes=32_000_000_000, ram_available_bytes=20_000_000_000
+)
+
+ALPACA_ROWS = [
+    {"instruction": "Give three tips for staying healthy.", "input": "", "output": "Eat well, sleep, move."},
+    {"instruction": "Translate to French.", "input": "Good morning", "output": "Bonjour"},
+    {"instruction": "What is 2 + 2?", "input": "", "output": "4"},
+    {"instruction": "Name a colour.", "input": "", "output": "Blue."},
+]
+
+CHAT_ROWS = [
+    {
+        "conversations": [
+            {"from": "human", "value": "Hi, who are you?"},
+            {"from": "gpt", "value": "I am a helpful assistant."},
+            {"from": "human", "value": "What can you do?"},
+            {"from": "gpt", "value": "Answer questions."},
+        ]
+    },
+    {"conversations": [{"from": "human", "value": "Say yes."}, {"from": "gpt", "value": "Yes."}]},
+]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def make_project(root: Path) -> Path:
+    """data/alpaca.jsonl and data/chat.jsonl under `root`."""
+    write_jsonl(root / "data" / "alpaca.jsonl", ALPACA_ROWS)
+    write_jsonl(root / "data" / "chat.jsonl", CHAT_ROWS)
+    return root
+
+
+async def settle(pilot, timeout: float = 30.0, quiet: int = 6) -> None:
+    """Wait until no worker runs (DirectoryTree's endless loader aside) for `quiet` checks in a row."""
+    app = pilot.app
+    calm = 0
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        busy = [w for w in app.workers if w.is_running and w.group != "_loader"]
+        calm = 0 if busy else calm + 1
+        if calm >= quiet:
+            await pilot.pause()
+            return
+    raise AssertionError(f"workers still running after {timeout}s: {[w.name for w in app.workers if w.is_running]}")
+
+
+def freeze_cursors(app) -> None:
+    """Snapshots must not depend on the blink phase."""
+    from textual.widgets import Input
+
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
