@@ -281,3 +281,18 @@ def test_long_completion_texts_are_split_into_windows(tmp_path: Path, smollm_dir
     assert rows[: len(expected)] == expected
     assert len(rows) == len(expected) + 1 and all(len(r) <= 96 for r in rows)
     assert prepared.stats.split == 1 and prepared.stats.source_rows == 2 and prepared.stats.dropped == 0
+
+
+def test_parallel_preparations_of_the_same_config(tmp_path: Path, smollm_dir: Path):
+    """Two preparations racing (trainer ranks, TUI and CLI) both succeed and leave one complete folder."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ftui.core.tokenizer import load_tokenizer
+
+    config = load(write_config(tmp_path, smollm_dir))
+    tokenizers = [load_tokenizer(config), load_tokenizer(config)]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda tok: prepare_dataset(config, tokenizer=tok), tokenizers))
+    assert results[0].path == results[1].path
+    assert results[0].train["input_ids"] == results[1].train["input_ids"]
+    assert [p.name for p in results[0].path.parent.iterdir()] == [results[0].path.name]

@@ -88,9 +88,11 @@ def test_store_interrupted_write_leaves_nothing_reusable(tmp_path: Path, monkeyp
     assert list(tmp_path.iterdir()) == []
 
 
-def test_store_replaces_existing_folder(tmp_path: Path):
+def test_store_replaces_existing_folder_only_when_asked(tmp_path: Path):
     save_stored(tmp_path / "abc", _stored(2))
-    save_stored(tmp_path / "abc", _stored(4))
+    save_stored(tmp_path / "abc", _stored(3))  # a parallel run finished first: its copy stays
+    assert load_stored(tmp_path / "abc", "abc").stats.rows == 2
+    save_stored(tmp_path / "abc", _stored(4), replace=True)
     loaded = load_stored(tmp_path / "abc", "abc")
     assert loaded is not None and loaded.stats.rows == 4
     assert [p.name for p in tmp_path.iterdir()] == ["abc"]

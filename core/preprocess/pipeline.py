@@ -110,7 +110,7 @@ def prepare_dataset(
         "ftui_version": _ftui_version(),
     }
     stored = StoredDataset(train=train, validation=validation, stats=stats, meta=meta)
-    save_stored(folder, stored)
+    save_stored(folder, stored, replace=force)
     # Hand back the memory-mapped copy on disk, not the in-memory tables.
     reloaded = load_stored(folder, fingerprint) or stored
     return _result(config, folder, fingerprint, reloaded, False, started)

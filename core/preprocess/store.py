@@ -61,10 +61,11 @@ def load_stored(folder: Path, fingerprint: str) -> StoredDataset | None:
     return StoredDataset(train=train, validation=validation, stats=stats, meta=meta)
 
 
-def save_stored(folder: Path, stored: StoredDataset) -> Path:
+def save_stored(folder: Path, stored: StoredDataset, replace: bool = False) -> Path:
     """Write `stored` to `folder` atomically (temp folder + rename) and return the folder.
 
-    If another process finished the same fingerprint first, its copy is kept (both are identical)."""
+    An existing `folder` is replaced only with `replace` (a forced re-run); otherwise another process
+    finished the same fingerprint first (parallel trainer ranks, TUI and CLI) and its identical copy stays."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder.parent)
     temp = folder.parent / f"{_TEMP_PREFIX}{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -76,7 +77,7 @@ def save_stored(folder: Path, stored: StoredDataset) -> Path:
                 stored.validation.save_to_disk(str(temp / VALIDATION))
         _write_json(temp / STATS_FILE, stored.stats.to_dict())
         _write_json(temp / META_FILE, stored.meta)
-        _replace_folder(temp, folder)
+        _install(temp, folder, replace)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return folder
@@ -96,10 +97,10 @@ def _quiet_datasets() -> Iterator[None]:
             ds_logging.enable_progress_bar()
 
 
-def _replace_folder(temp: Path, folder: Path) -> None:
-    """Rename `temp` to `folder`; an existing `folder` (a forced re-run) is moved aside first."""
+def _install(temp: Path, folder: Path, replace: bool) -> None:
+    """Rename `temp` to `folder`; with `replace` an existing `folder` is moved aside first."""
     old = None
-    if folder.exists():
+    if replace and folder.exists():
         old = folder.parent / f"{_OLD_PREFIX}{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         os.rename(folder, old)
     try:
