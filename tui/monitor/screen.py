@@ -55,6 +55,13 @@ ErrorPanel { height: auto; max-height: 14; border: heavy $error; padding: 0 1; d
 #monitor-bottom { height: 9; }
 #monitor-log { width: 2fr; border-top: solid $panel-lighten-2; }
 #monitor-notices { width: 1fr; border-top: solid $panel-lighten-2; }
+MonitorScreen.-short StatusBanner { height: 1; padding: 0 1; }
+MonitorScreen.-short WarningBar { max-height: 1; }
+MonitorScreen.-short #monitor-bottom { height: 6; }
+MonitorScreen.-short #monitor-side > * { margin-bottom: 0; }
+MonitorScreen.-short ThroughputPanel Sparkline { height: 1; }
+MonitorScreen.-narrow #monitor-side { width: 40; }
+MonitorScreen.-wide #monitor-side { width: 60; }
 """
 
 NOTICE_STYLES = {
@@ -100,6 +107,8 @@ class MonitorScreen(Screen):
     """Watch one run directory; works for live and ended runs alike."""
 
     DEFAULT_CSS = MONITOR_CSS
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # compact chrome below 36 rows
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-normal"), (160, "-wide")]
     BINDINGS = [
         Binding("s", "stop", "Stop"),
         Binding("k", "kill", "Kill"),
