@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.app import App, ComposeResult
-
 from ftui.tui.widgets.token_view import TokenRecord, TokenView, records_from, split_cells, visible_text
 from ftui.tui.wizard.previews import mask_warnings, summarize
+from textual.app import App, ComposeResult
 
 
 def tok(text: str, trained: bool = False, part: str = "user", tid: int = 7) -> TokenRecord:

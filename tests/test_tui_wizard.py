@@ -8,14 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
-from textual.widgets import Button, Checkbox, Input, Static
-
 from ftui.core.models.embedded import EMBEDDED_MODEL_ID
 from ftui.tui.app import FtuiApp, load_state
 from ftui.tui.widgets.memory_panel import MemoryPanel
 from ftui.tui.widgets.token_view import TokenView
 from ftui.tui.wizard import backend
+from ruamel.yaml import YAML
+from textual.widgets import Button, Checkbox, Input, Static
+
 from tests.tui_helpers import FIXED_HARDWARE, make_project, settle
 
 pytestmark = pytest.mark.anyio
@@ -94,6 +94,7 @@ my_custom_key: keep me
     return path
 
 
+@pytest.mark.slow
 async def test_empty_start_to_saved_yaml_by_keys(project, smollm_dir):
     app = FtuiApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -130,6 +131,7 @@ async def test_empty_start_to_saved_yaml_by_keys(project, smollm_dir):
     assert load_config(project / "saved.yml").config.learning_rate == 0.0001
 
 
+@pytest.mark.slow
 async def test_config_prefills_every_step_and_keeps_unknown_keys(tiny_config):
     app = FtuiApp(load_state(tiny_config))
     async with app.run_test(size=SIZE) as pilot:
@@ -165,6 +167,7 @@ async def test_config_prefills_every_step_and_keeps_unknown_keys(tiny_config):
     assert tiny_config.read_text().startswith("# an Axolotl config")
 
 
+@pytest.mark.slow
 async def test_invalid_input_blocks_next(tiny_config):
     app = FtuiApp(load_state(tiny_config), start_step="settings")
     async with app.run_test(size=SIZE) as pilot:
@@ -185,6 +188,7 @@ async def test_invalid_input_blocks_next(tiny_config):
         assert current(app) == "review"
 
 
+@pytest.mark.slow
 async def test_mask_view_changes_when_train_on_inputs_toggles(tiny_config):
     app = FtuiApp(load_state(tiny_config), start_step="data")
     async with app.run_test(size=SIZE) as pilot:
@@ -206,6 +210,7 @@ async def test_mask_view_changes_when_train_on_inputs_toggles(tiny_config):
         assert any("(-100, " in line for line in view.plain_lines())
 
 
+@pytest.mark.slow
 async def test_memory_panel_changes_when_the_adapter_changes(tiny_config):
     app = FtuiApp(load_state(tiny_config), start_step="settings")
     async with app.run_test(size=SIZE) as pilot:
