@@ -102,10 +102,18 @@ def _emit_crash(writer: EventWriter, err: BaseException, state: dict[str, Any]) 
     tail = "".join(traceback.format_exception(type(err), err, err.__traceback__)).splitlines()[-15:]
     message = str(err) or type(err).__name__
     oom = "out of memory" in message.lower() or type(err).__name__ in ("OutOfMemoryError", "MemoryError")
+    suggestions = OOM_SUGGESTIONS
+    estimate = state.get("estimate") or {}
+    if oom and estimate.get("suggestions"):
+        suggestions = [
+            f"{s['title']} ({', '.join(f'{k}: {v}' for k, v in s.get('changes', {}).items())})"
+            for s in estimate["suggestions"]
+            if isinstance(s, dict) and s.get("title")
+        ] or OOM_SUGGESTIONS
     if isinstance(err, KeyboardInterrupt):
         hint = "interrupted before training started; run again (use --resume to continue from a checkpoint)"
     elif oom:
-        hint = "the run ran out of memory; try: " + "; ".join(OOM_SUGGESTIONS)
+        hint = "the run ran out of memory; try: " + "; ".join(suggestions)
     else:
         hint = (
             "see traceback_tail; fix the cause and rerun with --resume to continue from the last checkpoint"
@@ -117,7 +125,7 @@ def _emit_crash(writer: EventWriter, err: BaseException, state: dict[str, Any]) 
         message=message[:2000],
         traceback_tail="\n".join(tail),
         hint=hint,
-        suggestions=OOM_SUGGESTIONS if oom else None,
+        suggestions=suggestions if oom else None,
     )
 
 
@@ -210,6 +218,7 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
     eval_steps = _every(per_epoch, settings.evals_per_epoch or 1, settings.eval_steps) if has_eval else None
     save_steps = _every(per_epoch, settings.saves_per_epoch, settings.save_steps)
     estimate = _estimate(settings, config)
+    state["estimate"] = estimate
     if rank == 0:
         _write_run_files(settings, config, tokenizer, source, estimate, precision, world_size)
 
@@ -248,6 +257,7 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
         remove_unused_columns=False,
         dataloader_num_workers=0,
         save_only_model=False,
+        **_parallel_args(settings),
     )
     counter = TokenCounter()
     collator = Collator(
@@ -377,6 +387,19 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
             f"finished: {step} steps in {time.time() - started:.0f}s; saved to {output_dir}", file=sys.stderr
         )
     return RunResult("finished", output_dir, step, outcome.last_loss)
+
+
+def _parallel_args(settings: TrainSettings) -> dict[str, Any]:
+    """FSDP / DeepSpeed settings for the Trainer (the launcher sets up the processes)."""
+    out: dict[str, Any] = {}
+    if settings.deepspeed:
+        path = settings.resolve_path(settings.deepspeed) if isinstance(settings.deepspeed, str) else None
+        out["deepspeed"] = str(path) if path else settings.deepspeed
+    if settings.fsdp:
+        out["fsdp"] = " ".join(settings.fsdp) if isinstance(settings.fsdp, list) else settings.fsdp
+        if settings.fsdp_config:
+            out["fsdp_config"] = settings.fsdp_config
+    return out
 
 
 def _checkpoint_step(checkpoint: str | None) -> int:

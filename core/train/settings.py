@@ -88,7 +88,7 @@ class TrainSettings:
     logging_steps: int = 1
     fsdp: Any = None
     fsdp_config: dict[str, Any] | None = None
-    deepspeed: str | None = None
+    deepspeed: Any = None  # path to a DeepSpeed JSON, or the dict itself
     config_dir: str = "."  # folder of the YAML file: relative paths in the config are relative to it
     raw: dict[str, Any] = field(default_factory=dict)
 
