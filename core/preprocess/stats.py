@@ -77,7 +77,7 @@ class StatsCollector:
     def add(self, input_ids: Sequence[int], labels: Sequence[int], truncated: bool = False) -> None:
         self.lengths.append(len(input_ids))
         self.total_tokens += len(input_ids)
-        self.trainable_tokens += sum(1 for label in labels if label != IGNORE_INDEX)
+        self.trainable_tokens += len(labels) - list(labels).count(IGNORE_INDEX)
         self.truncated += int(truncated)
         key = hashlib.blake2b(
             array("q", input_ids).tobytes() + b"|" + array("q", labels).tobytes(), digest_size=16
