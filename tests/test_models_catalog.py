@@ -133,6 +133,37 @@ def test_gguf_metadata_matches_the_catalog():
         assert getattr(facts, field) == getattr(expected, field), field
     assert (facts.vocab_size, facts.tied_embeddings) == (49152, True)
     assert count_parameters(facts).total == 134_515_008
+    assert get_model_facts(str(gguf_path)) is facts  # cached: the wizard asks on every keystroke
+
+
+def test_hub_id_downloads_config_when_online(monkeypatch, tmp_path):
+    import huggingface_hub
+
+    config = {
+        "architectures": ["MistralForCausalLM"],
+        "model_type": "mistral",
+        "hidden_size": 128,
+        "intermediate_size": 256,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "vocab_size": 500,
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    calls = []
+
+    def download(repo_id, filename):
+        calls.append((repo_id, filename))
+        return str(tmp_path / filename)
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", lambda repo_id, filename: None)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    facts = get_model_facts("someone/tiny-mistral-online")
+    assert facts.source == "hub" and facts.model_type == "mistral" and facts.num_kv_heads == 2
+    assert calls == [("someone/tiny-mistral-online", "config.json")]
+    assert not facts.tied_embeddings  # transformers' default for Mistral when the key is absent
 
 
 def test_unknown_model_lists_close_catalog_names():

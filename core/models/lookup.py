@@ -55,8 +55,18 @@ def get_model_facts(name_or_path: str, base_dir: str | Path | None = None) -> Mo
     if source.kind == "local":
         return facts_from_folder(Path(source.path), name)
     if source.kind == "gguf":
-        return facts_from_gguf(Path(source.path) / str(source.gguf_file), name)
-    return _facts_from_hub(source)
+        path = Path(source.path) / str(source.gguf_file)
+        key = ("gguf", str(path.resolve()), path.stat().st_mtime_ns)
+        if key not in _CACHE:  # reading GGUF metadata takes seconds; the wizard asks on every keystroke
+            _CACHE[key] = facts_from_gguf(path, name)
+        return _CACHE[key]
+    key = ("hub", source.name, 0)
+    if key not in _CACHE:
+        _CACHE[key] = _facts_from_hub(source)
+    return _CACHE[key]
+
+
+_CACHE: dict[tuple[str, str, int], ModelFacts] = {}
 
 
 def facts_from_folder(folder: Path, name: str | None = None) -> ModelFacts:
