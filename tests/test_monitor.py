@@ -321,3 +321,19 @@ async def test_quit_stop_can_kill_a_trainer_that_ignores_sigterm(tmp_path: Path)
         await wait_until(pilot, lambda: app.launched.poll() is not None)
     assert app.launched.poll() == -9
     assert not psutil.pid_exists(app.launched.pid)
+
+
+async def test_runs_screen_picks_up_new_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftui.tui.monitor.runs_screen as runs_module
+
+    monkeypatch.setattr(runs_module, "RESCAN_S", 0.0)
+    write_history(tmp_path / "first", 5, 5, end="finished")
+    app = MonitorApp(workspace=tmp_path, sampler=fixed_sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        screen = app.screen
+        screen.refresh_interval = 0.1
+        assert screen.query_one("DataTable").row_count == 1
+        write_history(tmp_path / "second", 2, 5, end="stopped")
+        screen.refresh_table()
+        assert screen.query_one("DataTable").row_count == 2

@@ -6,6 +6,7 @@ what was appended. Enter opens the monitor; space marks runs; `c` compares the m
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ftui.core.metrics import format_duration
@@ -24,6 +25,7 @@ STATUS_STYLES = {
     "failed": "bold red",
     "died": "red",
 }
+RESCAN_S = 10.0
 COLUMNS = ("", "status", "run", "model", "best loss", "final loss", "steps", "duration", "started")
 
 
@@ -70,6 +72,7 @@ class RunsScreen(Screen):
         self.states: dict[Path, RunState] = {}
         self.marked: set[Path] = set()
         self.order: list[Path] = []
+        self._last_scan = 0.0
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Runs in {self.workspace}"), id="runs-title")
@@ -86,11 +89,17 @@ class RunsScreen(Screen):
         self.set_interval(self.refresh_interval, self.refresh_table, name="runs-refresh")
 
     def action_rescan(self) -> None:
-        for run_dir in find_run_dirs(self.workspace):
-            self.states.setdefault(run_dir, RunState(run_dir))
+        self._discover()
         self.refresh_table()
 
+    def _discover(self) -> None:
+        self._last_scan = time.monotonic()
+        for run_dir in find_run_dirs(self.workspace):
+            self.states.setdefault(run_dir, RunState(run_dir))
+
     def refresh_table(self) -> None:
+        if time.monotonic() - self._last_scan > RESCAN_S:  # runs started from elsewhere appear by themselves
+            self._discover()
         for state in self.states.values():
             state.poll()  # one slice each: a huge finished run is read over several refreshes
         if any(state.pending for state in self.states.values()):
