@@ -332,7 +332,6 @@ async def test_runs_screen_picks_up_new_runs(tmp_path: Path, monkeypatch: pytest
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.1)
         screen = app.screen
-        screen.refresh_interval = 0.1
         assert screen.query_one("DataTable").row_count == 1
         write_history(tmp_path / "second", 2, 5, end="stopped")
         screen.refresh_table()
