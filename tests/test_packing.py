@@ -169,3 +169,40 @@ def test_packed_examples_do_not_attend_to_each_other():
     assert torch.allclose(packed_logits[:5], alone_first, atol=1e-5)
     assert torch.allclose(packed_logits[5:8], alone_second, atol=1e-5)
     assert not torch.allclose(leaky[5:8], alone_second, atol=1e-3)
+
+
+def test_packed_loss_equals_unpacked_loss():
+    """Boundary labels are right: the packed row predicts exactly the tokens the examples predict alone."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(1)
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=60,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=64,
+        )
+    ).eval()
+    examples = [
+        {"input_ids": [5, 6, 7, 8, 9, 10], "labels": [-100, -100, 7, 8, 9, 10]},
+        {"input_ids": [11, 12, 13], "labels": [-100, 12, 13]},
+        {"input_ids": [14, 15, 16, 17], "labels": [14, 15, 16, 17]},
+    ]
+    rows = pack_rows(examples, capacity=32)
+    assert len(rows) == 1
+    batch = PackedCollator(pad_token_id=0)([rows[0].as_dict()])
+    with torch.no_grad():
+        packed = model(**batch, use_cache=False).loss
+        total, count = 0.0, 0
+        for example in examples:
+            ids = torch.tensor([example["input_ids"]])
+            labels = torch.tensor([example["labels"]])
+            predicted = int((labels[:, 1:] != IGNORE_INDEX).sum())
+            total += float(model(input_ids=ids, labels=labels).loss) * predicted
+            count += predicted
+    assert float(packed) == pytest.approx(total / count, rel=1e-5)

@@ -17,6 +17,8 @@ from ftui.core.preprocess.store import (
     remove_stale_temporaries,
     save_stored,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def test_length_percentiles_nearest_rank():
@@ -196,3 +198,24 @@ def test_fingerprint_mapping_keys_and_folders(tmp_path: Path, fake_model: Path):
     inputs = fingerprint_inputs(plain)
     assert set(inputs) == {"format", "settings", "datasets", "tokenizer", "code"}
     json.dumps(inputs)  # kept in meta.json, so it must be JSON
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.integers(min_value=2, max_value=300),
+    size=st.one_of(st.floats(min_value=0.01, max_value=0.9), st.integers(min_value=1, max_value=5)),
+    seed=st.integers(min_value=0, max_value=2**31),
+)
+def test_split_indices_partition_in_source_order(rows, size, seed):
+    from ftui.core.errors import UserError
+    from ftui.core.preprocess import split_indices
+
+    try:
+        train, val = split_indices(rows, size, seed)
+    except UserError:
+        assert (round(rows * size) if size < 1 else size) >= rows
+        return
+    assert sorted(train + val) == list(range(rows))
+    assert train == sorted(train) and val == sorted(val)
+    assert len(val) == (max(1, round(rows * size)) if size < 1 else size)
+    assert (train, val) == split_indices(rows, size, seed)
