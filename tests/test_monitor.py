@@ -146,6 +146,8 @@ async def test_quit_keep_running_leaves_the_trainer_alive(tmp_path: Path) -> Non
         await wait_until(pilot, lambda: isinstance(app.screen, MonitorScreen) and app.screen.state.step == 1)
         await pilot.press("q")
         assert isinstance(app.screen, QuitDialog)
+        await pilot.press("q")  # asking twice does not stack dialogs
+        assert len([s for s in app.screen_stack if isinstance(s, QuitDialog)]) == 1
         await pilot.press("k")
         await pilot.pause(0.2)
     launched = app.launched

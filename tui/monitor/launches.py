@@ -63,8 +63,10 @@ def resume_in_app(app: App, run_dir: str | Path, **kwargs) -> LaunchedRun:
 
 def request_quit(app: App) -> None:
     """Quit now, or first ask whether to keep or stop the trainers this app launched that still run."""
-    from ftui.tui.monitor.dialogs import QuitDialog
+    from ftui.tui.monitor.dialogs import QuitDialog, StoppingDialog
 
+    if isinstance(app.screen, (QuitDialog, StoppingDialog)):  # already asking or stopping
+        return
     active = registry_of(app).active()
     if not active:
         app.exit()
