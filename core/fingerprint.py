@@ -133,21 +133,15 @@ def config_tokenizer_digest(config: Any) -> str:
 
 
 def dataset_digest(config: Any, dataset: Any) -> dict[str, Any]:
-    """One `datasets[]` entry: all its keys (mappings, roles, template...) plus its files' content hashes."""
+    """One `datasets[]` entry: all its keys (mappings, roles, template...) plus the content hashes of exactly
+    the files the data layer reads for it (a folder's files, `data_files`, or the one file)."""
+    from ftui.core.data import dataset_settings, open_source
+
     entry = dataset.model_dump(mode="json")
-    files: dict[str, str] = {}
-    for name in [dataset.path, *_as_list(dataset.data_files)]:
-        local = config.resolve_path(name)
-        if local.exists():
-            files[name] = path_digest(local)
+    source = open_source(dataset_settings(dataset), config.base_dir)
     # A hub dataset has no local files: its id, split and revision (in `entry`) identify it.
+    files = {file.display: file_digest(file.path) for file in source.files}
     return {"entry": entry, "files": files}
-
-
-def _as_list(value: str | list[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
 
 
 def code_digest() -> str:
