@@ -67,6 +67,16 @@ async def test_launch_real_training_to_finished_then_chat(
         await wait_until(pilot, lambda: not chat.busy and len(chat.history["base"]) == 2, 60)
         assert chat.history["tuned"][-1]["role"] == "assistant"
         assert chat.history["base"][-1]["role"] == "assistant"
+        # the merged folder is a full model: its base answer comes from the base loaded separately
+        merged = ChatScreen(run_dir / "merged", max_new_tokens=5)
+        await app.push_screen(merged)
+        await wait_until(pilot, lambda: merged.model is not None, 120)
+        assert not callable(getattr(merged.model, "disable_adapter", None))
+        await pilot.press("ctrl+b")
+        await pilot.click("#prompt")
+        await pilot.press(*"hi", "enter")
+        await wait_until(pilot, lambda: not merged.busy and len(merged.history["base"]) == 2, 120)
+        assert merged.base_model is not None and merged.base_model is not merged.model
 
 
 async def test_wizard_launch_hook_runs_training_to_finished(

@@ -46,6 +46,29 @@ def load_run(run_dir: Path) -> tuple[Any, Any]:
     return load_run_model(run_dir)
 
 
+def load_base(run_dir: Path) -> Any:
+    """The untouched base model of a full fine-tune or a merged folder (its run's ftui_run.json names it)."""
+    import torch
+    from ftui.core.generate import read_run_info
+    from transformers import AutoModelForCausalLM
+
+    info = read_run_info(run_dir) or read_run_info(run_dir.parent)
+    path = info.get("base_model_path")
+    if not path:
+        raise UserError(
+            f"{run_dir}: the base model is not recorded (no ftui_run.json)", "compare needs a run folder"
+        )
+    kwargs: dict[str, Any] = {
+        "dtype": torch.float32,
+        "trust_remote_code": bool(info.get("trust_remote_code")),
+    }
+    if info.get("base_model_gguf_file"):
+        kwargs["gguf_file"] = info["base_model_gguf_file"]
+    model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    model.eval()
+    return model
+
+
 def base_context(model: Any):
     """A context in which `model` answers as its base: the adapter disabled (LoRA), else unchanged."""
     disable = getattr(model, "disable_adapter", None)
@@ -63,11 +86,18 @@ class ChatScreen(Screen):
     ]
 
     def __init__(
-        self, run_dir: str | Path, *, loader: Loader | None = None, max_new_tokens: int = 256
+        self,
+        run_dir: str | Path,
+        *,
+        loader: Loader | None = None,
+        base_loader: Callable[[Path], Any] | None = None,
+        max_new_tokens: int = 256,
     ) -> None:
         super().__init__()
         self.run_dir = Path(run_dir)
         self.loader = loader or load_run
+        self.base_loader = base_loader or load_base
+        self.base_model: Any = None
         self.max_new_tokens = max_new_tokens
         self.model: Any = None
         self.tokenizer: Any = None
@@ -180,9 +210,11 @@ class ChatScreen(Screen):
         try:
             for side in sides:
                 reply = ""
-                context = base_context(self.model) if side == "base" else nullcontext()
+                model, context = self.model, nullcontext()
+                if side == "base":
+                    model, context = self._base_model_and_context(targets[side])
                 with context:
-                    for piece in stream_reply(self.model, self.tokenizer, self.history[side], options):
+                    for piece in stream_reply(model, self.tokenizer, self.history[side], options):
                         if worker.is_cancelled:  # the screen was closed: stop streaming into it
                             return
                         reply += piece
@@ -197,6 +229,15 @@ class ChatScreen(Screen):
                 self.app.call_from_thread(self._done)
             except RuntimeError:  # the app has already exited
                 pass
+
+    def _base_model_and_context(self, target: Static) -> tuple[Any, Any]:
+        """LoRA: the same weights with the adapter off. Full/merged: the base loaded once, on first use."""
+        if callable(getattr(self.model, "disable_adapter", None)):
+            return self.model, base_context(self.model)
+        if self.base_model is None:
+            self.app.call_from_thread(target.update, Text("loading the base model…", style="dim"))
+            self.base_model = self.base_loader(self.run_dir)
+        return self.base_model, nullcontext()
 
     def _done(self) -> None:
         self.busy = False
