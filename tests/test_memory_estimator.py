@@ -230,3 +230,18 @@ def test_multimodal_and_moe_models_estimate():
     assert gemma.params == 4_300_079_472 and any("vision" in n for n in gemma.notes)
     mixtral = breakdown(catalog()["mistralai/Mixtral-8x7B-v0.1"], _inp(model="x", adapter="qlora"))
     assert mixtral.components["base_weights"] > 80 * 10**9  # fused experts stay 16-bit (upcast to fp32)
+
+
+def test_estimate_for_config_is_what_the_trainer_records(monkeypatch):
+    config_mod = pytest.importorskip("ftui.core.config")
+    from ftui.core import hardware
+    from ftui.core.memory import estimate_for_config
+
+    monkeypatch.setattr(hardware, "detect_gpus", lambda: ([], None, "no NVML in tests"))
+    text = "base_model: embedded\nadapter: lora\ndatasets:\n  - path: d.jsonl\n    type: alpaca\n"
+    result = estimate_for_config(config_mod.parse_config(text, "t.yml").config)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["model"] == "HuggingFaceTB/SmolLM2-135M-Instruct" and data["params"] == 134_515_008
+    assert len(data["per_gpu"]) == 10 and data["suggestions"] == []  # no GPU: presets, no target
+    result = estimate_for_config(config_mod.parse_config(text, "t.yml").config, gpu_names=["T4"])
+    assert [v.gpu for v in result.per_gpu] == ["T4 16G"] and result.per_gpu[0].status == "fits"
