@@ -201,7 +201,6 @@ def test_bad_data_is_one_error_without_traceback(tmp_path: Path, smollm_dir: Pat
     assert "data.jsonl:7" in err and "Traceback" not in err
 
 
-@pytest.mark.slow
 def test_real_cli_bad_config_exits_2(tmp_path: Path):
     config = tmp_path / "bad.yml"
     config.write_text(
@@ -231,7 +230,6 @@ def test_human_summary(tmp_path: Path, smollm_dir: Path, capsys):
     assert "reused the saved copy" in capsys.readouterr().out
 
 
-@pytest.mark.slow
 def test_packing_efficiency_on_alpaca_demo(tmp_path: Path, smollm_dir: Path, shared_datasets: Path):
     config = tmp_path / "config.yml"
     config.write_text(
