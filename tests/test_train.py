@@ -231,9 +231,11 @@ def test_crash_writes_failed_event(tmp_path, tiny_chatml_model_dir):
     prelude = (
         "import ftui.core.train.data as d\n"
         "orig = d.TokenCounter.count\n"
+        "seen = []\n"
         "def count(self, batch):\n"
         "    orig(self, batch)\n"
-        "    if self.samples >= 6: raise RuntimeError('boom in step')\n"
+        "    seen.append(1)\n"
+        "    if len(seen) == 3: raise RuntimeError('boom in step')\n"
         "d.TokenCounter.count = count\n"
     )
     proc = run_cli(["train", str(config)], cwd=tmp_path, prelude=prelude)
