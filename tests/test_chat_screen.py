@@ -79,3 +79,17 @@ def test_base_context_disables_only_adapters() -> None:
     with base_context(object()):
         pass
     assert calls == ["off"]
+
+
+def test_chat_screen_snapshot(snap_compare, tmp_path: Path) -> None:
+    run = tmp_path / "demo-run"
+    run.mkdir()
+
+    async def ready(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("ctrl+b")
+        await pilot.pause(0.2)
+
+    assert snap_compare(
+        ChatApp(run, lambda d: (object(), object())), terminal_size=(120, 40), run_before=ready
+    )

@@ -74,3 +74,9 @@ def test_runs_screen(snap_compare, tmp_path: Path, utc, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)  # relative paths in the picture
     app = MonitorApp(workspace=workspace(Path("runs")), sampler=fixed_sample, system_interval=3600)
     assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_compare_screen(snap_compare, tmp_path: Path, utc, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = MonitorApp(workspace=workspace(Path("runs")), sampler=fixed_sample, system_interval=3600)
+    assert snap_compare(app, press=["space", "down", "space", "c"], terminal_size=SIZE, run_before=_settle)
