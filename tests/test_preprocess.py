@@ -230,10 +230,13 @@ def test_human_summary(tmp_path: Path, smollm_dir: Path, capsys):
     assert "reused the saved copy" in capsys.readouterr().out
 
 
-def test_packing_efficiency_on_alpaca_demo(tmp_path: Path, smollm_dir: Path, shared_datasets: Path):
+@pytest.mark.parametrize("tokenizer_fixture", ["smollm_dir", "mistral_tokenizer_dir"])
+def test_packing_efficiency_on_alpaca_demo(tmp_path: Path, shared_datasets: Path, tokenizer_fixture, request):
+    """Measured: SmolLM2 ChatML 99.5% (96 rows), Mistral v1 99.1% (110 rows) at sequence_len 2048."""
+    model = request.getfixturevalue(tokenizer_fixture)
     config = tmp_path / "config.yml"
     config.write_text(
-        f"base_model: {smollm_dir}\ndatasets:\n  - path: {shared_datasets / 'alpaca_en_demo.json'}\n"
+        f"base_model: {model}\ndatasets:\n  - path: {shared_datasets / 'alpaca_en_demo.json'}\n"
         "    type: alpaca\nsequence_len: 2048\nsample_packing: true\n",
         encoding="utf-8",
     )
