@@ -65,3 +65,20 @@ def test_notice_lines() -> None:
         "resumed from 20"
         in notice_text({"type": "run_started", "total_steps": 40, "resumed_from_step": 20}).plain
     )
+
+
+def test_pass_rate_names_the_base_model_measured_at_step_zero(tmp_path: Path) -> None:
+    from ftui.tui.monitor.panels import EvalPanel
+
+    state = RunState(tmp_path)
+    state.apply(
+        {"type": "eval", "step": 0, "eval_loss": None, "assertion_pass_rate": 0.2, "assertion_total": 10}
+    )
+    state.apply(
+        {"type": "eval", "step": 5, "eval_loss": 1.5, "assertion_pass_rate": 0.7, "assertion_total": 10}
+    )
+    panel = EvalPanel()
+    captured = []
+    panel.update = captured.append  # type: ignore[method-assign]
+    panel.update_from(state)
+    assert "pass rate 70% of 10  (base model 20%)" in captured[-1].plain

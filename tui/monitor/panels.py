@@ -54,6 +54,8 @@ class StatusBanner(Static):
         text = Text.assemble((f" ● {STATUS_LABELS.get(status, status.upper())} ", "bold"), "  ")
         text.append(state.name, style="bold")
         parts = [state.model or "model ?", str(started.get("device_name") or started.get("device") or "")]
+        if started.get("precision"):
+            parts.append(str(started["precision"]))
         if number(started.get("world_size")) and int(number(started.get("world_size")) or 1) > 1:
             parts.append(f"{int(number(started['world_size']) or 1)} processes")
         if int(number(started.get("resumed_from_step")) or 0):
@@ -245,9 +247,10 @@ class EvalPanel(Static):
             text.append(f"{rate:.0%}", style=style)
             if total:
                 text.append(f" of {total}")
-            first = state.pass_rate.points()[1][:1]
-            if first:
-                text.append(f"  (first eval {first[0]:.0%})", style="dim")
+            xs, ys = state.pass_rate.points()
+            if xs and len(xs) > 1:  # the trainer measures the base model at step 0, before training
+                label = "base model" if xs[0] == 0 else "first eval"
+                text.append(f"  ({label} {ys[0]:.0%})", style="dim")
         for sample in (event.get("samples") or [])[:4]:
             if not isinstance(sample, dict):
                 continue
