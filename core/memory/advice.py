@@ -111,6 +111,8 @@ def suggestions(
         found.append((order, Suggestion(title, changes, total, current - total, fits)))
     found.sort(key=lambda item: (not item[1].fits, item[0] if item[1].fits else item[1].total_bytes))
     ranked = [s for _, s in found]
+    if any(s.fits for s in ranked):  # more hardware that still does not fit is noise next to a real fix
+        ranked = [s for s in ranked if s.fits or "num_gpus" not in s.changes]
     if limit is not None and ranked and not any(s.fits for s in ranked):
         combined = _combine(inp, estimate, limit)
         if combined is not None:
