@@ -206,3 +206,20 @@ def test_packed_loss_equals_unpacked_loss():
             total += float(model(input_ids=ids, labels=labels).loss) * predicted
             count += predicted
     assert float(packed) == pytest.approx(total / count, rel=1e-5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=24), min_size=1, max_size=40),
+    st.integers(min_value=24, max_value=64),
+)
+def test_pack_dataset_matches_pack_rows(lengths, capacity):
+    from datasets import Dataset
+
+    examples = [
+        {"input_ids": list(range(i, i + n)), "labels": [-100] * (n // 2) + list(range(i + n // 2, i + n))}
+        for i, n in enumerate(lengths)
+    ]
+    packed = pack_dataset(Dataset.from_list(examples), capacity)
+    expected = [row.as_dict() for row in pack_rows(examples, capacity)]
+    assert packed.to_list() == expected

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -310,7 +311,8 @@ class _ArrowBuilder:
 def _dataset(table: Any) -> Any:
     from datasets import Dataset
 
-    return Dataset(table)
+    # An explicit fingerprint: otherwise `datasets` pickles the whole table to hash it.
+    return Dataset(table, fingerprint=uuid.uuid4().hex)
 
 
 def _ftui_version() -> str:
