@@ -15,8 +15,7 @@ from ftui.tui.widgets.token_view import TokenView
 from ftui.tui.wizard import backend
 from ruamel.yaml import YAML
 from textual.widgets import Button, Checkbox, Input, Static
-
-from tests.tui_helpers import FIXED_HARDWARE, make_project, settle
+from tui_helpers import FIXED_HARDWARE, make_project, settle
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
@@ -255,7 +254,9 @@ def test_first_screen_is_fast_and_does_not_import_torch(tmp_path):
     timings = []
     for _ in range(3):
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+        proc = subprocess.Popen(
+            [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+        )
         line = proc.stdout.readline()
         timings.append(time.perf_counter() - start)
         proc.wait(timeout=60)

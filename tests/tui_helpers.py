@@ -44,6 +44,61 @@ def make_project(root: Path) -> Path:
     return root
 
 
+DEMO_CONFIG = """\
+# ftui demo: the embedded model, LoRA, a small ShareGPT chat file
+base_model: HuggingFaceTB/SmolLM2-135M-Instruct
+adapter: lora
+lora_r: 16
+lora_alpha: 32
+lora_dropout: 0.05
+lora_target_linear: true
+datasets:
+  - path: data/chat.jsonl
+    type: chat_template
+    field_messages: conversations
+    message_property_mappings:
+      role: from
+      content: value
+chat_template: tokenizer_default
+sequence_len: 1024
+micro_batch_size: 2
+gradient_accumulation_steps: 4
+learning_rate: 0.0002
+gradient_checkpointing: true
+output_dir: ./outputs/demo
+my_team_note: reviewed   # an unknown key: kept and shown on Review
+"""
+
+
+def demo_app(root: Path, step: str = "model"):
+    """The wizard on a demo project in `root` (the caller has changed into it), opened on `step`."""
+    from ftui.tui.app import FtuiApp, load_state
+
+    make_project(root)
+    (root / "cfg.yml").write_text(DEMO_CONFIG, encoding="utf-8")
+    return FtuiApp(load_state(Path("cfg.yml")), start_step=step)
+
+
+async def settle_for_picture(pilot) -> None:
+    """Every loader finished, the file tree listed, cursors frozen: the same picture on every run."""
+    from textual.widgets import DirectoryTree
+
+    await settle(pilot)
+    for tree in pilot.app.screen.query(DirectoryTree):
+        for _ in range(100):
+            if tree.root.children:
+                break
+            await pilot.pause(0.05)
+    freeze_cursors(pilot.app)
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.2)
+    for widget in pilot.app.screen.query("*"):  # scrollbar thumbs can lag their widget's scroll offset
+        if widget.show_vertical_scrollbar:
+            widget.vertical_scrollbar.position = widget.scroll_y
+            widget.vertical_scrollbar.refresh()
+    await pilot.pause(0.2)
+
+
 async def settle(pilot, timeout: float = 30.0, quiet: int = 6) -> None:
     """Wait until no worker runs (DirectoryTree's endless loader aside) for `quiet` checks in a row."""
     app = pilot.app
@@ -55,7 +110,9 @@ async def settle(pilot, timeout: float = 30.0, quiet: int = 6) -> None:
         if calm >= quiet:
             await pilot.pause()
             return
-    raise AssertionError(f"workers still running after {timeout}s: {[w.name for w in app.workers if w.is_running]}")
+    raise AssertionError(
+        f"workers still running after {timeout}s: {[w.name for w in app.workers if w.is_running]}"
+    )
 
 
 def freeze_cursors(app) -> None:

@@ -92,7 +92,7 @@ class MemoryPanel(Static):
         if view.trainable_params is not None:
             title.append(f"   trainable {human_count(view.trainable_params)}", style="dim")
         table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(ratio=1)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column(justify="right")
         table.add_column(justify="right")
         total = view.total_bytes or 1

@@ -166,7 +166,7 @@ def scan_dataset(state: WizardState) -> ScanView:
 def scan_summary(scan: ScanView) -> str:
     if scan.error:
         return f"✗ {scan.error}"
-    how = "detected" if scan.detected else "from type:"
+    how = "detected" if scan.detected else "set by type"
     text = f"✓ {scan.format} ({how}), {scan.row_count:,} rows"
     if scan.bad_count:
         text = f"✗ {scan.format}, {scan.row_count:,} good rows, {scan.bad_count} bad:"

@@ -25,6 +25,10 @@ AUTO = "auto"
 class DataTree(DirectoryTree):
     """A DirectoryTree that lists folders and data files only (no hidden or build folders)."""
 
+    def on_mount(self) -> None:
+        if not Path(self.path).name:  # "." has no name: say where it is relative to
+            self.root.set_label(f"📂 {self.path}")
+
     def filter_paths(self, paths):
         return [
             p for p in paths
@@ -65,7 +69,7 @@ class DataStep(StepPane):
         with Horizontal():
             with Vertical(id="data-left"):
                 yield DataTree(backend.browse_root(self.state), id="data-tree")
-                yield Label("Data file or folder (.json .jsonl .csv .parquet)")
+                yield Label("Data file or folder")
                 yield Input(id="data-path", placeholder="data/train.jsonl")
                 yield Label("…or a Hugging Face dataset id")
                 yield Input(id="data-hub", placeholder="owner/dataset")

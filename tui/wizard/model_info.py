@@ -22,6 +22,13 @@ class CatalogRow:
     search_text: str
 
 
+def short_count(n: int) -> str:
+    """494M, 1.5B, 72.7B: enough digits to tell catalog sizes apart in a narrow column."""
+    if n >= 1e9:
+        return f"{n / 1e9:.1f}B"
+    return f"{n / 1e6:.0f}M"
+
+
 def describe_error(err: BaseException) -> str:
     if isinstance(err, UserError):
         return err.message + (f" ({err.hint})" if err.hint else "")
@@ -34,7 +41,7 @@ def catalog_rows() -> list[CatalogRow]:
     rows = []
     for name, facts in catalog().items():
         params = facts.params_published
-        size = human_count(params) if params else "?"
+        size = short_count(params) if params else "?"
         kind = "inst" if facts.instruct else "base"
         family = facts.family_label or facts.model_type
         context = (

@@ -35,7 +35,7 @@ class ModelStep(StepPane):
                 table = DataTable(id="catalog", cursor_type="row", zebra_stripes=True)
                 table.loading = True
                 yield table
-                yield Label("Model: a catalog id, a local folder, a .gguf file, or a hub id (owner/name)")
+                yield Label("Model: catalog id, local folder, .gguf file or hub id (owner/name)")
                 yield Input(id="base-model", placeholder="HuggingFaceTB/SmolLM2-135M-Instruct")
                 yield Static(id="model-status", classes="field-status")
             with Vertical(id="model-right", classes="side"):
@@ -80,7 +80,8 @@ class ModelStep(StepPane):
                 table.add_row(row.name, row.size, row.family, row.kind, row.context, key=row.name)
         for index, row in enumerate(table.rows):
             if str(row.value).lower() == current:
-                table.move_cursor(row=index, animate=False)
+                # once laid out, so the scroll that shows the cursor row is the same on every run
+                self.call_after_refresh(table.move_cursor, row=index, animate=False, scroll=True)
 
     # --- state <-> widgets ------------------------------------------------------------------------------------
     def load_state(self) -> None:
