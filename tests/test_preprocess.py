@@ -297,3 +297,12 @@ def test_parallel_preparations_of_the_same_config(tmp_path: Path, smollm_dir: Pa
     assert results[0].path == results[1].path
     assert results[0].train["input_ids"] == results[1].train["input_ids"]
     assert [p.name for p in results[0].path.parent.iterdir()] == [results[0].path.name]
+
+
+def test_unwritable_prepared_path_is_a_user_error(tmp_path: Path, smollm_dir: Path, capsys):
+    (tmp_path / "a_file").write_text("not a folder", encoding="utf-8")
+    config_path = write_config(tmp_path, smollm_dir, "dataset_prepared_path: a_file/prepared\n")
+    assert main(["preprocess", str(config_path)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot save the prepared dataset in" in err and "dataset_prepared_path" in err
+    assert "Traceback" not in err

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftui.core.errors import UserError
 from ftui.core.preprocess.stats import DatasetStats
 
 DEFAULT_PREPARED_DIR = "last_run_prepared"  # Axolotl's default, relative to the config's folder
@@ -66,10 +67,10 @@ def save_stored(folder: Path, stored: StoredDataset, replace: bool = False) -> P
 
     An existing `folder` is replaced only with `replace` (a forced re-run); otherwise another process
     finished the same fingerprint first (parallel trainer ranks, TUI and CLI) and its identical copy stays."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(folder.parent)
     temp = folder.parent / f"{_TEMP_PREFIX}{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(folder.parent)
         temp.mkdir()
         with _quiet_datasets():
             stored.train.save_to_disk(str(temp / TRAIN))
@@ -78,6 +79,11 @@ def save_stored(folder: Path, stored: StoredDataset, replace: bool = False) -> P
         _write_json(temp / STATS_FILE, stored.stats.to_dict())
         _write_json(temp / META_FILE, stored.meta)
         _install(temp, folder, replace)
+    except OSError as err:  # not writable, not a folder, disk full: the user can fix these
+        raise UserError(
+            f"cannot save the prepared dataset in {folder.parent}: {err.strerror or err}",
+            hint="set dataset_prepared_path in the config to a writable folder with free space",
+        ) from err
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return folder
