@@ -219,3 +219,16 @@ def test_split_indices_partition_in_source_order(rows, size, seed):
     assert train == sorted(train) and val == sorted(val)
     assert len(val) == (max(1, round(rows * size)) if size < 1 else size)
     assert (train, val) == split_indices(rows, size, seed)
+
+
+def test_code_digest_follows_shipped_templates(tmp_path: Path, monkeypatch):
+    import ftui.core.paths as paths
+    from ftui.core.fingerprint import code_digest
+
+    (tmp_path / "prompts").mkdir()
+    template = tmp_path / "prompts" / "chatml.jinja"
+    template.write_text("{{ messages }}", encoding="utf-8")
+    monkeypatch.setattr(paths, "templates_dir", lambda: tmp_path)
+    before = code_digest()
+    template.write_text("{{ messages }}\n", encoding="utf-8")
+    assert code_digest() != before
