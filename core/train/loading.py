@@ -24,9 +24,18 @@ class Precision:
 
     @property
     def torch_dtype(self) -> Any:
+        """The compute dtype (autocast, QLoRA compute)."""
         import torch
 
         return torch.bfloat16 if self.bf16 else torch.float16 if self.fp16 else torch.float32
+
+    @property
+    def load_dtype(self) -> Any:
+        """The dtype weights are loaded in: bf16 as is; fp16 training keeps fp32 master weights (the
+        gradient scaler cannot unscale fp16 gradients), with fp16 autocast doing the compute."""
+        import torch
+
+        return torch.bfloat16 if self.bf16 else torch.float32
 
 
 def _flag(value: Any) -> bool | None:
@@ -102,7 +111,7 @@ def load_base_model(settings: TrainSettings, source: ModelSource, precision: Pre
     from transformers import AutoModelForCausalLM
 
     kwargs = source.pretrained_kwargs(settings.trust_remote_code)
-    kwargs["dtype"] = precision.torch_dtype
+    kwargs["dtype"] = precision.load_dtype
     quant = quantization_config(settings, precision)
     if quant is not None:
         kwargs["quantization_config"] = quant

@@ -162,7 +162,8 @@ def resume_checkpoint(settings: TrainSettings, resume: bool) -> str | None:
                 hint="point it at a checkpoint-N folder",
             )
         return str(path)
-    if resume or value is True or (isinstance(value, str) and value.lower() == "true"):
+    auto = bool(settings.raw.get("auto_resume_from_checkpoints"))
+    if resume or auto or value is True or (isinstance(value, str) and value.lower() == "true"):
         last = last_checkpoint(settings.output_path)
         if last is None:
             if resume:
@@ -239,6 +240,7 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
         fp16=precision.fp16,
         tf32=precision.tf32 if precision.device == "cuda" else None,
         activation_checkpointing=settings.gradient_checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False} if settings.gradient_checkpointing else None,
         eval_strategy="steps" if eval_steps else "no",
         eval_steps=eval_steps,
         eval_on_start=bool(has_eval and assertion is not None and checkpoint is None),

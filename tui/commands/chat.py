@@ -41,6 +41,9 @@ def _load(target: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notices, not for users
     from ftui.core.errors import UserError
     from ftui.core.generate import GenerationOptions, stream_reply
 

@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notices, not for users
     from ftui.core.merge import merge_run
 
     print(f"merging the adapter of {args.run_dir} into its base model ...", file=sys.stderr)
