@@ -262,3 +262,37 @@ def test_first_screen_is_fast_and_does_not_import_torch(tmp_path):
         proc.wait(timeout=60)
         assert line.split() == ["READY", "False"], line
     assert min(timings) < 1.0, timings
+
+
+async def test_theme_toggle_help_and_palette_commands(project):
+    app = FtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "ftui-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "ftui-light" and not app.current_theme.dark
+        await pilot.press("f1")
+        await pilot.pause()
+        from ftui.tui.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for expected in ("Go to Data", "Next step", "Save config", "Launch training", "Runs", "Help"):
+            assert expected in titles, titles
+
+
+async def test_launch_saves_into_the_output_dir_and_hands_over(tiny_config, monkeypatch):
+    launched = []
+    monkeypatch.setattr(FtuiApp, "launch_run", lambda self, path: launched.append(Path(path)))
+    app = FtuiApp(load_state(tiny_config), start_step="review")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+    out = tiny_config.parent / "outputs" / "tiny" / "config.yml"
+    assert launched == [out]
+    saved = yaml_of(out)
+    assert Path(saved["datasets"][0]["path"]) == tiny_config.parent / "data" / "chat.jsonl"  # still found
+    assert Path(saved["output_dir"]) == tiny_config.parent / "outputs" / "tiny"

@@ -24,6 +24,20 @@ THEMES = (
 )  # fmt: skip
 
 
+MASK_COMMANDS = (
+    ("Token view: next example", "Show the next row's tokens and mask (n)", "step(1)"),
+    ("Token view: previous example", "Show the previous row (p)", "step(-1)"),
+    ("Token view: random example", "Show a random row (r)", "random"),
+    ("Token view: jump to row", "Type a row number (g)", "jump"),
+    ("Token view: toggle token ids", "Show each token's id after it (i)", "toggle('ids')"),
+    (
+        "Token view: toggle (label, id) pairs",
+        "Axolotl-style (label, id) after each token (l)",
+        "toggle('pairs')",
+    ),
+)
+
+
 class FtuiApp(App[int]):
     """ftui's terminal UI. `state` is the config being built; the wizard screen edits it in place."""
 
@@ -79,6 +93,10 @@ class FtuiApp(App[int]):
             "Launch training", "Save the YAML into the output dir and start training", wizard.action_launch
         )
         yield SystemCommand("Runs", "Every run in the workspace, with status and loss", self.open_runs)
+        mask = wizard.mask_panel()
+        if mask is not None:
+            for title, help_text, action in MASK_COMMANDS:
+                yield SystemCommand(title, help_text, lambda a=action: mask.run_action(a))
 
     def _wizard(self):
         from ftui.tui.wizard.screen import WizardScreen

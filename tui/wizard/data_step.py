@@ -27,7 +27,7 @@ class DataTree(DirectoryTree):
 
     def on_mount(self) -> None:
         if not Path(self.path).name:  # "." has no name: say where it is relative to
-            self.root.set_label(f"📂 {self.path}")
+            self.root.set_label(str(self.path))
 
     def filter_paths(self, paths):
         return [

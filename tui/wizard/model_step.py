@@ -77,7 +77,9 @@ class ModelStep(StepPane):
         current = self.state.base_model.lower()
         for row in self.rows:
             if all(word in row.search_text for word in words):
-                table.add_row(row.name, row.size, row.family, row.kind, row.context, key=row.name)
+                table.add_row(
+                    row.name.split("/")[-1], row.size, row.family, row.kind, row.context, key=row.name
+                )
         for index, row in enumerate(table.rows):
             if str(row.value).lower() == current:
                 # once laid out, so the scroll that shows the cursor row is the same on every run

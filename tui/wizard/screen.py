@@ -11,6 +11,7 @@ from typing import Any
 
 from ftui.tui.wizard import backend
 from ftui.tui.wizard.data_step import DataStep
+from ftui.tui.wizard.mask_panel import MaskPanel
 from ftui.tui.wizard.model_step import ModelStep
 from ftui.tui.wizard.review_step import ReviewStep
 from ftui.tui.wizard.settings_step import SettingsStep
@@ -97,6 +98,11 @@ class WizardScreen(Screen):
 
     def steps(self) -> list[StepPane]:
         return list(self.query(StepPane))
+
+    def mask_panel(self) -> MaskPanel | None:
+        """The Data step's token-mask panel once built (the palette offers its actions)."""
+        panels = self.query(MaskPanel)
+        return panels.first() if panels else None
 
     def built_steps(self) -> list[StepPane]:
         return [step for step in self.steps() if step.built]
