@@ -30,9 +30,8 @@ SHOTS: list[tuple[str, str, tuple[str, ...]]] = [
 
 async def _shoot(step: str, keys: tuple[str, ...], path: Path) -> None:
     sys.path.insert(0, str(REPO / "tests"))
-    from tui_helpers import FIXED_HARDWARE, demo_app, settle_for_picture
-
     from ftui.tui.wizard import backend
+    from tui_helpers import FIXED_HARDWARE, demo_app, settle_for_picture
 
     backend.detect_hardware = lambda: FIXED_HARDWARE
     with tempfile.TemporaryDirectory() as tmp:
