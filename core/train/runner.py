@@ -185,7 +185,7 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
     from ftui.core.train.checkpoints import atomic_trainer_class, clean_partial
     from ftui.core.train.data import Collator, TokenCounter, load_train_data
     from ftui.core.train.evaluation import EvalEventCallback, load_assertion
-    from transformers import TrainingArguments, set_seed
+    from transformers import set_seed
 
     started = time.time()
     output_dir = settings.output_path
@@ -223,7 +223,7 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
     if rank == 0:
         _write_run_files(settings, config, tokenizer, source, estimate, precision, world_size)
 
-    args = TrainingArguments(
+    args = _training_arguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=settings.micro_batch_size,
         per_device_eval_batch_size=settings.micro_batch_size,
@@ -389,6 +389,19 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
             f"finished: {step} steps in {time.time() - started:.0f}s; saved to {output_dir}", file=sys.stderr
         )
     return RunResult("finished", output_dir, step, outcome.last_loss)
+
+
+def _training_arguments(**kwargs: Any) -> Any:
+    """TrainingArguments; its ValueErrors (bad optimizer, scheduler, precision) are the user's to fix."""
+    from transformers import TrainingArguments
+
+    try:
+        return TrainingArguments(**kwargs)
+    except (ValueError, ImportError) as err:
+        raise UserError(
+            f"invalid training settings: {err}",
+            hint="check optimizer, lr_scheduler, bf16/fp16 and the fsdp/deepspeed keys in the config",
+        ) from None
 
 
 def _parallel_args(settings: TrainSettings) -> dict[str, Any]:

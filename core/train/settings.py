@@ -102,6 +102,8 @@ class TrainSettings:
         if kwargs.get("lora_target_modules") == "all-linear":
             kwargs.pop("lora_target_modules")
             kwargs["lora_target_linear"] = True
+        if kwargs.get("optimizer") == "adamw_hf":  # Axolotl's old name; transformers 5 has only adamw_torch
+            kwargs["optimizer"] = "adamw_torch"
         if isinstance(kwargs.get("lora_target_modules"), str):
             kwargs["lora_target_modules"] = [kwargs["lora_target_modules"]]
         source_dir = config_dir or data.get("config_dir") or _source_dir(config)
