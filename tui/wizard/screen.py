@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Static, Tabs
 
 
@@ -60,6 +61,7 @@ class WizardScreen(Screen):
         self.tokenizer_error: str | None = None
         self.estimate: backend.EstimateView | None = None
         self._started = False
+        self._reload_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,8 +163,10 @@ class WizardScreen(Screen):
     @on(StepPane.Changed)
     def _state_changed(self, event: StepPane.Changed) -> None:
         event.stop()
-        if event.key == "base_model":
-            self.reload_derived()
+        if event.key == "base_model":  # typed key by key: reload once the typing pauses
+            if self._reload_timer is not None:
+                self._reload_timer.stop()
+            self._reload_timer = self.set_timer(0.4, self.reload_derived)
         self.refresh_estimate()
         self.revalidate()
 
