@@ -296,3 +296,21 @@ async def test_launch_saves_into_the_output_dir_and_hands_over(tiny_config, monk
     saved = yaml_of(out)
     assert Path(saved["datasets"][0]["path"]) == tiny_config.parent / "data" / "chat.jsonl"  # still found
     assert Path(saved["output_dir"]) == tiny_config.parent / "outputs" / "tiny"
+
+
+@pytest.mark.slow
+async def test_model_step_validates_the_typed_model_and_picks_from_the_catalog(project):
+    app = FtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#base-model", "./no/such/folder")
+        await settle(pilot)
+        assert "not found" in str(app.screen.query_one("#model-status", Static).render())
+        assert app.screen.query_one("#next", Button).disabled
+        await type_into(pilot, "#model-search", "qwen2.5 0.5b inst")
+        await pilot.pause()
+        await pilot.press("tab", "enter")  # into the filtered catalog, pick the first row
+        await settle(pilot)
+        assert app.state.base_model == "Qwen/Qwen2.5-0.5B-Instruct"
+        assert "Qwen2.5" in str(app.screen.query_one("#model-status", Static).render())
+        assert not app.screen.query_one("#next", Button).disabled
