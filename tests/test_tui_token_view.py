@@ -63,7 +63,12 @@ def test_mask_warnings_zero_trained_and_only_last_turn():
 
 def test_summarize_counts_dropped_truncated_and_duplicates():
     stats = summarize(
-        [([1, 2, 3], [-100, 2, 3], ""), ([1, 2, 3], [-100, 2, 3], ""), ([4], [-100], "truncated"), ([9], [9], "dropped")]
+        [
+            ([1, 2, 3], [-100, 2, 3], ""),
+            ([1, 2, 3], [-100, 2, 3], ""),
+            ([4], [-100], "truncated"),
+            ([9], [9], "dropped"),
+        ]
     )
     assert (stats.examples, stats.dropped, stats.truncated, stats.duplicates) == (4, 1, 1, 1)
     assert (stats.total_tokens, stats.trained_tokens, stats.zero_trained) == (7, 4, 1)
@@ -76,7 +81,9 @@ class ViewApp(App):
 
 
 def many_tokens(n: int, flip: bool) -> list[TokenRecord]:
-    return [tok(f" w{i}" + ("\n" if i % 40 == 39 else ""), trained=(i % 3 == 0) ^ flip, tid=i) for i in range(n)]
+    return [
+        tok(f" w{i}" + ("\n" if i % 40 == 39 else ""), trained=(i % 3 == 0) ^ flip, tid=i) for i in range(n)
+    ]
 
 
 @pytest.fixture
