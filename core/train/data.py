@@ -84,11 +84,11 @@ def prompt_of(row: dict[str, Any]) -> dict[str, Any] | None:
     return {"prompt_ids": list(row["input_ids"][:first]), "expected_ids": expected}
 
 
-def load_train_data(settings: TrainSettings, config: Any, tokenizer: Any) -> TrainData:
+def load_train_data(settings: TrainSettings, config: Any, tokenizer: Any, progress: Any = None) -> TrainData:
     """Tokenized train/eval rows through the foundation's preprocessing (cached on disk by fingerprint)."""
     from ftui.core.preprocess import prepare_dataset
 
-    prepared = prepare_dataset(config, tokenizer=tokenizer)
+    prepared = prepare_dataset(config, progress=progress, tokenizer=tokenizer)
     train = prepared.packed_train() if settings.sample_packing else prepared.train
     validation = prepared.validation
     eval_rows = validation if validation is not None and len(validation) else []

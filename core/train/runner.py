@@ -141,9 +141,11 @@ def _steps(settings: TrainSettings, n_train: int, world_size: int) -> tuple[int,
     return per_epoch, total
 
 
-def _every(per_epoch: int, times: int | None, explicit: int | None) -> int | None:
+def _every(per_epoch: int, times: int | None, explicit: float | None) -> float | None:
+    """Steps between evals/saves: an explicit count, a fraction (< 1) of the run as transformers reads it,
+    or `per_epoch / times`."""
     if explicit:
-        return int(explicit)
+        return float(explicit) if explicit < 1 else int(explicit)
     if times:
         return max(per_epoch // int(times), 1)
     return None
@@ -199,7 +201,9 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
     precision = loading.detect_precision(settings)
     source = loading.resolve_base(settings)
     tokenizer = loading.load_tokenizer_for(config)
-    data = load_train_data(settings, config, tokenizer)
+    data = load_train_data(
+        settings, config, tokenizer, progress=None if quiet or rank != 0 else _tokenizing_progress()
+    )
     if not data.train:
         raise UserError(
             "the training set is empty after preprocessing", hint="check datasets and val_set_size"
@@ -389,6 +393,24 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
             f"finished: {step} steps in {time.time() - started:.0f}s; saved to {output_dir}", file=sys.stderr
         )
     return RunResult("finished", output_dir, step, outcome.last_loss)
+
+
+def _tokenizing_progress():
+    """A throttled `tokenizing N/M` line on stderr while preprocessing runs (large datasets take a while)."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.time()
+        if now - last[0] >= 2 or done >= total:
+            last[0] = now
+            print(
+                f"\rtokenizing {done}/{total} examples",
+                end="\n" if done >= total else "",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return report
 
 
 def _training_arguments(**kwargs: Any) -> Any:
