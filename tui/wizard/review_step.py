@@ -33,6 +33,10 @@ class ReviewStep(StepPane):
                     yield Button("Save", id="save", variant="primary")
                     yield Button("Launch", id="launch", variant="success")
                 yield Static("", id="save-status")
+                yield Static("", id="launch-note", classes="field-note-plain")
+
+    def on_built(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_review())
 
     def load_state(self) -> None:
         path_input = self.query_one("#save-path", Input)
@@ -54,6 +58,12 @@ class ReviewStep(StepPane):
         )
         self.query_one("#review-warnings", Static).update(self._warnings_text())
         self.query_one("#review-memory", MemoryPanel).show(self.wizard.estimate or backend.EstimateView())
+        target = backend.run_config_path(self.state)
+        try:
+            shown = target.relative_to(Path.cwd())
+        except ValueError:
+            shown = target
+        self.query_one("#launch-note", Static).update(f"Launch saves {shown} and starts training there.")
 
     def blocking_problems(self) -> list[str]:
         return [p for step in ("model", "data", "settings") for p in self.wizard.step_pane(step).problems()]
