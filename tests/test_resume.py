@@ -99,3 +99,24 @@ def test_checkpoint_helpers(tmp_path):
     (tmp / "trainer_state.json").write_text("{}")
     publish(tmp, tmp_path / "checkpoint-16")
     assert last_checkpoint(tmp_path).name == "checkpoint-16" and not tmp.exists()
+
+
+SIGTERM_WHILE_LOADING = """
+import os, signal
+import ftui.core.train.loading as loading
+_orig = loading.load_base_model
+def load_base_model(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return _orig(*args, **kwargs)
+loading.load_base_model = load_base_model
+"""
+
+
+def test_signal_while_loading_stops_at_once(tmp_path, tiny_chatml_model_dir):
+    config = write_config(tmp_path, tiny_chatml_model_dir, max_steps=4)
+    proc = run_cli(["train", str(config)], cwd=tmp_path, prelude=SIGTERM_WHILE_LOADING, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    events = read_events(tmp_path / "out")
+    assert [e["type"] for e in events] == ["stopped"]
+    assert events[0]["checkpoint"] is None and events[0]["reason"] == "signal"
+    assert "stopped before training started" in proc.stderr

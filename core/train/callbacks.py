@@ -222,12 +222,18 @@ class WatchdogCallback(TrainerCallback):
         control.should_save = False  # never checkpoint diverged weights
 
 
+class StopBeforeTraining(BaseException):
+    """A stop signal arrived while loading the model or data (a BaseException, like KeyboardInterrupt, so
+    no `except Exception` on the way swallows it)."""
+
+
 class SignalStopCallback(TrainerCallback):
     """SIGINT/SIGTERM: finish the current step, save a checkpoint, stop. A second signal exits at once."""
 
     def __init__(self, outcome: RunOutcome) -> None:
         self.outcome = outcome
         self.requested = False
+        self.training = False  # before the first step a signal stops at once: there is nothing to save
         self._previous: dict[int, Any] = {}
 
     def install(self) -> None:
@@ -244,6 +250,8 @@ class SignalStopCallback(TrainerCallback):
             print("second signal: exiting without a checkpoint", file=sys.stderr, flush=True)
             os._exit(130)
         self.requested = True
+        if not self.training:
+            raise StopBeforeTraining(signal.Signals(signum).name)
         print(
             f"received {signal.Signals(signum).name}: finishing this step, saving a checkpoint, stopping",
             file=sys.stderr,
@@ -261,6 +269,9 @@ class SignalStopCallback(TrainerCallback):
             flag = flag.cuda()
         dist.all_reduce(flag)
         return bool(flag.item() > 0)
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.training = True
 
     def on_step_end(self, args, state, control, **kwargs):
         if self._any_rank_requested(args):

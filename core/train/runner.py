@@ -19,6 +19,7 @@ from typing import Any
 
 from ftui.core.errors import UserError
 from ftui.core.events import EventWriter
+from ftui.core.train.callbacks import StopBeforeTraining
 from ftui.core.train.settings import TrainSettings, config_to_dict, redact
 
 OOM_SUGGESTIONS = [
@@ -77,6 +78,10 @@ def run_training(
             hint=err.hint,
         )
         raise
+    except StopBeforeTraining as err:
+        writer.emit("stopped", step=0, reason="signal", checkpoint=None)
+        print(f"received {err}: stopped before training started", file=sys.stderr)
+        return RunResult("stopped", output_dir, 0)
     except BaseException as err:
         _emit_crash(writer, err, state)
         raise
@@ -176,14 +181,22 @@ def resume_checkpoint(settings: TrainSettings, resume: bool) -> str | None:
 
 
 def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> RunResult:
+    from ftui.core.train.callbacks import RunOutcome, SignalStopCallback
+
+    outcome = RunOutcome()
+    stopper = SignalStopCallback(outcome)
+    stopper.install()  # from here on a signal is a clean stop (at once while loading, else after the step)
+    try:
+        return _train_with(settings, config, writer, state, resume, quiet, rank, world_size, outcome, stopper)
+    finally:
+        stopper.uninstall()
+
+
+def _train_with(
+    settings, config, writer, state, resume, quiet, rank, world_size, outcome, stopper
+) -> RunResult:
     from ftui.core.train import loading
-    from ftui.core.train.callbacks import (
-        EarlyStoppingCallback,
-        EventCallback,
-        RunOutcome,
-        SignalStopCallback,
-        WatchdogCallback,
-    )
+    from ftui.core.train.callbacks import EarlyStoppingCallback, EventCallback, WatchdogCallback
     from ftui.core.train.checkpoints import atomic_trainer_class, clean_partial
     from ftui.core.train.data import Collator, TokenCounter, load_train_data
     from ftui.core.train.evaluation import EvalEventCallback, load_assertion
@@ -191,9 +204,6 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
 
     started = time.time()
     output_dir = settings.output_path
-    outcome = RunOutcome()
-    stopper = SignalStopCallback(outcome)
-    stopper.install()  # from here a Ctrl-C during loading is a clean stop at the first step
     if rank == 0:
         clean_partial(output_dir)
     checkpoint = resume_checkpoint(settings, resume)
@@ -346,10 +356,7 @@ def _train(settings, config, writer, state, resume, quiet, rank, world_size) -> 
             )
 
     events.on_train_begin_hook = on_begin
-    try:
-        trainer.train(resume_from_checkpoint=checkpoint)
-    finally:
-        stopper.uninstall()
+    trainer.train(resume_from_checkpoint=checkpoint)
     step = trainer.state.global_step
     state["step"] = step
 
