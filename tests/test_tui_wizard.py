@@ -314,3 +314,29 @@ async def test_model_step_validates_the_typed_model_and_picks_from_the_catalog(p
         assert app.state.base_model == "Qwen/Qwen2.5-0.5B-Instruct"
         assert "Qwen2.5" in str(app.screen.query_one("#model-status", Static).render())
         assert not app.screen.query_one("#next", Button).disabled
+
+
+async def test_an_invalid_config_opens_with_its_problems_on_the_right_steps(project):
+    path = project / "bad.yml"
+    path.write_text(
+        "base_model: embedded\nadapter: qlora\ndatasets:\n  - path: data/alpaca.jsonl\nlora_r: -3\n"
+    )
+    app = FtuiApp(load_state(path), start_step="settings")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "✗" in str(app.screen.query_one("#step-settings").label)
+        assert "✓" in str(app.screen.query_one("#step-data").label)
+        assert app.screen.query_one("#next", Button).disabled
+        assert "qlora requires load_in_4bit" in str(app.screen.query_one("#problems", Static).render())
+        assert app.state.values["adapter"] == "qlora"  # opening the file changed nothing by itself
+        await pilot.click("#f-quantization")
+        await pilot.press("down", "down", "enter")  # none -> 8-bit -> 4-bit
+        await pilot.pause()
+        await type_into(pilot, "#f-lora_r", "8")
+        await settle(pilot)
+        assert app.state.values["load_in_4bit"] is True
+        problems = str(app.screen.query_one("#problems", Static).render())
+        assert problems == "✗ choose target modules or 'all linear layers'"
+        await pilot.click("#all-linear")
+        await settle(pilot)
+        assert not app.screen.query_one("#next", Button).disabled

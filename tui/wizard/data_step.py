@@ -9,7 +9,7 @@ from typing import Any
 from ftui.tui.wizard import backend
 from ftui.tui.wizard.mask_panel import MaskPanel
 from ftui.tui.wizard.previews import DatasetStats
-from ftui.tui.wizard.step import StepPane
+from ftui.tui.wizard.step import StepPane, is_stale
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -107,6 +107,7 @@ class DataStep(StepPane):
             self.query_one("#train-on-inputs", Checkbox).value = bool(self.state.get("train_on_inputs"))
         finally:
             self._loading = False
+        self._show_scan()  # a scan may have finished before this step was built
         self.schedule_scan(delay=0)
 
     def _fill_templates(self) -> None:
@@ -250,6 +251,8 @@ class DataStep(StepPane):
 
     @on(Input.Changed, "#data-path")
     def _path_typed(self, event: Input.Changed) -> None:
+        if is_stale(event):
+            return
         if self._loading or (not event.value and self.query_one("#data-hub", Input).value):
             return
         self._edit("datasets", path=event.value.strip())
@@ -257,6 +260,8 @@ class DataStep(StepPane):
 
     @on(Input.Changed, "#data-hub")
     def _hub_typed(self, event: Input.Changed) -> None:
+        if is_stale(event):
+            return
         if self._loading or (not event.value and self.query_one("#data-path", Input).value):
             return
         self._edit("datasets", path=event.value.strip())
@@ -264,6 +269,8 @@ class DataStep(StepPane):
 
     @on(Select.Changed, "#data-type")
     def _type_chosen(self, event: Select.Changed) -> None:
+        if is_stale(event):
+            return
         if (
             self._loading
             or event.value == backend.dataset_type_value(self.state)
@@ -276,6 +283,8 @@ class DataStep(StepPane):
 
     @on(Select.Changed, "#template")
     def _template_chosen(self, event: Select.Changed) -> None:
+        if is_stale(event):
+            return
         if self._loading or event.value is Select.NULL:
             return
         if event.value != backend.template_value(self.state, self.wizard.facts):
@@ -284,17 +293,23 @@ class DataStep(StepPane):
 
     @on(Checkbox.Changed, "#train-on-inputs")
     def _train_on_inputs(self, event: Checkbox.Changed) -> None:
+        if is_stale(event):
+            return
         if not self._loading and event.value != bool(self.state.get("train_on_inputs")):
             self.state.set("train_on_inputs", event.value)
             self.changed("train_on_inputs")
 
     @on(Input.Changed, "#roles")
     def _roles(self, event: Input.Changed) -> None:
+        if is_stale(event):
+            return
         roles = [r.strip() for r in event.value.replace(",", " ").split() if r.strip()]
         self._edit("datasets", roles_to_train=roles or None)
 
     @on(Input.Changed, "#data-seq-len")
     def _seq_len(self, event: Input.Changed) -> None:
+        if is_stale(event):
+            return
         if self._loading:
             return
         try:

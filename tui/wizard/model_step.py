@@ -5,7 +5,7 @@ from __future__ import annotations
 from ftui.tui.widgets.hardware_panel import HardwarePanel
 from ftui.tui.widgets.memory_panel import MemoryPanel
 from ftui.tui.wizard import backend
-from ftui.tui.wizard.step import StepPane
+from ftui.tui.wizard.step import StepPane, is_stale
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -141,6 +141,8 @@ class ModelStep(StepPane):
 
     @on(Select.Changed, "#gpu-preset")
     def _preset(self, event: Select.Changed) -> None:
+        if is_stale(event):
+            return
         value = None if event.value in (DETECTED, Select.NULL) else str(event.value)
         if value != self.state.gpu_preset:
             self.state.gpu_preset = value
@@ -148,6 +150,8 @@ class ModelStep(StepPane):
 
     @on(Input.Changed, "#gpu-count")
     def _gpu_count(self, event: Input.Changed) -> None:
+        if is_stale(event):
+            return
         try:
             count = max(1, min(64, int(event.value)))
         except ValueError:

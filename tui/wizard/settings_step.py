@@ -16,7 +16,7 @@ from ftui.tui.wizard.settings_fields import (
     parse_value,
     set_pseudo,
 )
-from ftui.tui.wizard.step import StepPane
+from ftui.tui.wizard.step import StepPane, is_stale
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -168,7 +168,7 @@ class SettingsStep(StepPane):
 
     @on(Input.Changed)
     def _input(self, event: Input.Changed) -> None:
-        if self._loading or not (event.input.id or "").startswith("f-"):
+        if self._loading or not (event.input.id or "").startswith("f-") or is_stale(event):
             return
         event.stop()
         key = event.input.id.removeprefix("f-")
@@ -188,6 +188,9 @@ class SettingsStep(StepPane):
     def _select(self, event: Select.Changed) -> None:
         if self._loading or not (event.select.id or "").startswith("f-") or event.value is Select.NULL:
             return
+        if is_stale(event):
+            event.stop()
+            return
         event.stop()
         key = event.select.id.removeprefix("f-")
         if get_pseudo(self.state.values, key) != event.value:
@@ -195,7 +198,7 @@ class SettingsStep(StepPane):
 
     @on(Checkbox.Changed)
     def _checkbox(self, event: Checkbox.Changed) -> None:
-        if self._loading:
+        if self._loading or is_stale(event):
             return
         event.stop()
         box_id = event.checkbox.id or ""

@@ -71,12 +71,17 @@ class WizardState:
     # --- datasets: the wizard edits the first one; further entries from a loaded config are kept ---------------
     @property
     def dataset(self) -> dict[str, Any]:
-        datasets = self.values.get("datasets") or []
-        return datasets[0] if datasets else {}
+        """The first `datasets:` entry ({} when there is none, or when the file has something else there)."""
+        datasets = self.values.get("datasets")
+        first = datasets[0] if isinstance(datasets, list) and datasets else None
+        return first if isinstance(first, dict) else {}
 
     def set_dataset(self, **changes: Any) -> None:
-        datasets = list(self.values.get("datasets") or [])
-        first = dict(datasets[0]) if datasets else {}
+        datasets = self.values.get("datasets")
+        datasets = list(datasets) if isinstance(datasets, list) else []
+        first = dict(datasets[0]) if datasets and isinstance(datasets[0], dict) else {}
+        if datasets and not isinstance(datasets[0], dict):
+            datasets = datasets[1:]  # a bare path where a mapping belongs: replaced by the entry being edited
         for key, value in changes.items():
             if value is None or value == "":
                 first.pop(key, None)

@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from ftui.tui.wizard.screen import WizardScreen
 
 
+def is_stale(event: Message) -> bool:
+    """A Changed event for a value the widget no longer has (e.g. a Select's initial value, posted after
+    `load_state` already set the real one). Acting on it would overwrite the state with an old value."""
+    control = getattr(event, "control", None)
+    return control is not None and getattr(event, "value", None) != getattr(control, "value", None)
+
+
 class StepPane(Container):
     """A step of the wizard. It edits `state.values` directly and posts `Changed` after each edit.
 
