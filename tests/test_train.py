@@ -125,6 +125,9 @@ def test_lora_run_writes_events_checkpoints_and_run_files(tmp_path, tiny_chatml_
     assert (out / "adapter_model.safetensors").exists() and (out / "tokenizer.json").exists()
     saved = (out / "config.yml").read_text()
     assert "hf_secret_value" not in saved and "hf_secret_value" not in json.dumps(started["config"])
+    resaved = load_config(out / "config.yml").config  # valid, and usable from any folder (resume)
+    assert Path(resaved.datasets[0].path).is_absolute() and Path(resaved.datasets[0].path).is_file()
+    assert Path(resaved.eval_assertions.split(":")[0]).is_file()
     info = json.loads((out / "ftui_run.json").read_text())
     assert info["base_model_path"] == str(tiny_chatml_model_dir) and info["adapter"] == "lora"
     assert info["chat_template"]

@@ -34,11 +34,14 @@ def test_settings_from_dict_and_redaction():
     assert s.warmup(100) == 0
     s.warmup_ratio = 0.05
     assert s.warmup(100) == 5
-    assert redact({"hf_token": "abc", "nested": {"wandb_api_key": "k"}, "lr": 1}) == {
-        "hf_token": "<redacted>",
-        "nested": {"wandb_api_key": "<redacted>"},
-        "lr": 1,
-    }
+    assert redact(
+        {
+            "hf_token": "abc",
+            "nested": {"wandb_api_key": "k"},
+            "eval_max_new_tokens": 5,
+            "special_tokens": {"pad_token": "<p>"},
+        }
+    ) == {"nested": {}, "eval_max_new_tokens": 5, "special_tokens": {"pad_token": "<p>"}}
 
 
 def test_collator_pads_counts_and_keeps_packed_positions():
@@ -138,3 +141,24 @@ def test_eval_assertions_reference_is_validated(tmp_path, tiny_chatml_model_dir,
     config = write_config(tmp_path, tiny_chatml_model_dir, eval_assertions=bad)
     with pytest.raises(UserError):
         load_config(config)
+
+
+def test_out_of_memory_failure_carries_the_estimators_suggestions(tmp_path):
+    from ftui.core.events import EventWriter
+    from ftui.core.train.runner import _emit_crash
+
+    class OutOfMemoryError(RuntimeError):
+        pass
+
+    writer = EventWriter(tmp_path)
+    estimate = {"suggestions": [{"title": "Use QLoRA", "changes": {"adapter": "qlora"}}]}
+    try:
+        raise OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+    except OutOfMemoryError as err:
+        _emit_crash(writer, err, {"step": 7, "trainer": None, "estimate": estimate})
+    writer.close()
+    failed = read_events(tmp_path)[-1]
+    assert failed["type"] == "failed" and failed["step"] == 7 and failed["error_class"] == "OutOfMemoryError"
+    assert failed["suggestions"] == ["Use QLoRA (adapter: qlora)"]
+    assert "out of memory" in failed["hint"] and "Use QLoRA" in failed["hint"]
+    assert "Tried to allocate" in failed["traceback_tail"]

@@ -221,6 +221,12 @@ def _train_with(
     assertion = (
         load_assertion(settings.eval_assertions, settings.config_dir) if settings.eval_assertions else None
     )
+    if precision.device == "cpu" and (settings.bf16 is True or settings.fp16 is True):
+        writer.emit(
+            "warning",
+            kind="config",
+            message="bf16/fp16 requested but there is no GPU: training in fp32 on CPU",
+        )
     model = loading.load_base_model(settings, source, precision)
     if loading.fit_embeddings(model, tokenizer):
         writer.emit(
@@ -484,12 +490,37 @@ def _chat_template_used(config: Any, tokenizer: Any) -> str | None:
         return None
 
 
+def absolute_paths(data: dict[str, Any], settings: TrainSettings) -> dict[str, Any]:
+    """The saved config must work from any folder (`--resume` from the run dir): make its paths absolute."""
+    out = dict(data)
+
+    def fix(value: Any) -> Any:
+        if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
+            return value
+        candidate = settings.resolve_path(value)
+        return str(candidate.resolve()) if candidate.exists() else value
+
+    for key in ("base_model", "tokenizer_config", "base_model_config", "dataset_prepared_path", "deepspeed"):
+        out[key] = fix(out.get(key)) if key in out else out.get(key, None)
+        if out[key] is None:
+            out.pop(key)
+    out["output_dir"] = str(settings.output_path)
+    if isinstance(out.get("eval_assertions"), str) and ":" in out["eval_assertions"]:
+        file_part, func = out["eval_assertions"].rsplit(":", 1)
+        out["eval_assertions"] = f"{fix(file_part)}:{func}"
+    out["datasets"] = [
+        {**entry, "path": fix(entry.get("path"))} if isinstance(entry, dict) else entry
+        for entry in out.get("datasets") or []
+    ]
+    return out
+
+
 def _write_run_files(settings, config, tokenizer, source, estimate, precision, world_size) -> None:
     """What makes a run reproducible: resolved config (no secrets), tokenizer + template, estimate, base model."""
     from ftui.core.generate import RUN_INFO_FILE
 
     out = settings.output_path
-    resolved = redact(config_to_dict(config))
+    resolved = absolute_paths(redact(config_to_dict(config)), settings)
     try:
         from ruamel.yaml import YAML
 

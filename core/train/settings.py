@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-SECRET_KEYS = ("hf_token", "hub_token", "wandb_api_key", "api_key", "token", "password", "secret")
+SECRET_KEYS = {"hf_token", "hub_token", "token", "access_token", "auth_token", "wandb_api_key", "api_key"}
+SECRET_PARTS = ("password", "secret", "api_key")
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
@@ -26,13 +27,15 @@ def config_to_dict(config: Any) -> dict[str, Any]:
     raise TypeError(f"cannot read a config of type {type(config).__name__}")
 
 
+def is_secret(key: Any) -> bool:
+    name = str(key).lower()
+    return name in SECRET_KEYS or any(part in name for part in SECRET_PARTS)
+
+
 def redact(value: Any) -> Any:
     """Drop secrets (tokens, keys, passwords) from a config dict before it is written anywhere."""
     if isinstance(value, dict):
-        return {
-            k: ("<redacted>" if any(s in str(k).lower() for s in SECRET_KEYS) and v else redact(v))
-            for k, v in value.items()
-        }
+        return {k: redact(v) for k, v in value.items() if not is_secret(k)}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
