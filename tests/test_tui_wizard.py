@@ -132,6 +132,7 @@ async def test_empty_start_to_saved_yaml_by_keys(project, smollm_dir):
 
 @pytest.mark.slow
 async def test_config_prefills_every_step_and_keeps_unknown_keys(tiny_config):
+    original_text = tiny_config.read_text()
     app = FtuiApp(load_state(tiny_config))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -160,6 +161,7 @@ async def test_config_prefills_every_step_and_keeps_unknown_keys(tiny_config):
         assert "my_custom_key" in str(screen.query_one("#review-warnings", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
+    assert tiny_config.read_text() == original_text  # visiting every step and saving changed nothing
     saved = yaml_of(tiny_config)
     assert saved["my_custom_key"] == "keep me"
     assert saved["lora_target_modules"] == ["q_proj", "v_proj"]

@@ -130,6 +130,14 @@ class SettingsStep(StepPane):
             found.append("choose target modules or 'all linear layers'")
         return found + backend.config_problems(self.state, "settings")
 
+    def _shown_value(self, key: str) -> Any:
+        """What the control shows for `key` when the user has not touched it: the config's value, else the
+        schema default (an echo of it must not write the default into the file)."""
+        value = get_pseudo(self.state.values, key)
+        if value is None and not FIELD_BY_KEY[key].optional:
+            value = backend.schema_default(key)
+        return value
+
     # --- edits ----------------------------------------------------------------------------------------------------
     def _apply(self, key: str, value: Any) -> None:
         if key == "lora_r" and isinstance(value, int):
@@ -178,10 +186,12 @@ class SettingsStep(StepPane):
         else:
             self.errors.pop(key, None)
         self._show_error(key)
-        if reason is None:
+        if reason is not None:
+            self.changed(key)
+        elif value != self._shown_value(key):
             self._apply(key, value)
         else:
-            self.changed(key)
+            self.changed(key)  # the default shown for an unset key: nothing to write
         self._show_effective_batch()
 
     @on(Select.Changed)
@@ -193,7 +203,7 @@ class SettingsStep(StepPane):
             return
         event.stop()
         key = event.select.id.removeprefix("f-")
-        if get_pseudo(self.state.values, key) != event.value:
+        if self._shown_value(key) != event.value:
             self._apply(key, event.value)
 
     @on(Checkbox.Changed)
@@ -213,7 +223,7 @@ class SettingsStep(StepPane):
                 )
             self._fill_modules()
             self.changed("lora_target_linear")
-        elif box_id.startswith("f-"):
+        elif box_id.startswith("f-") and bool(self._shown_value(box_id.removeprefix("f-"))) != event.value:
             self._apply(box_id.removeprefix("f-"), event.value)
 
     @on(SelectionList.SelectedChanged, "#target-modules")
