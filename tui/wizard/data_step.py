@@ -103,7 +103,8 @@ class DataStep(StepPane):
             self.query_one("#data-type", Select).value = data_type or AUTO
             roles = self.state.dataset.get("roles_to_train") or []
             self.query_one("#roles", Input).value = ", ".join(roles)
-            self.query_one("#data-seq-len", Input).value = str(self.state.get("sequence_len", ""))
+            seq = self.state.get("sequence_len", backend.schema_default("sequence_len"))
+            self.query_one("#data-seq-len", Input).value = str(seq)
             self.query_one("#train-on-inputs", Checkbox).value = bool(self.state.get("train_on_inputs"))
         finally:
             self._loading = False
@@ -128,7 +129,7 @@ class DataStep(StepPane):
             found.append(self.scan.error)
         elif self.scan is not None and self.scan.bad_rows:
             found.append(f"{self.scan.bad_count} bad rows (listed under the file)")
-        seq = self.state.get("sequence_len")
+        seq = self.state.get("sequence_len", backend.schema_default("sequence_len"))
         if not isinstance(seq, int) or seq < 16:
             found.append("sequence_len must be a whole number >= 16")
         return found
@@ -304,6 +305,8 @@ class DataStep(StepPane):
         if is_stale(event):
             return
         roles = [r.strip() for r in event.value.replace(",", " ").split() if r.strip()]
+        if (roles or None) == (self.state.dataset.get("roles_to_train") or None):
+            return  # what is shown already (an empty list in the file stays as it is)
         self._edit("datasets", roles_to_train=roles or None)
 
     @on(Input.Changed, "#data-seq-len")
@@ -316,5 +319,7 @@ class DataStep(StepPane):
             value: Any = int(event.value)
         except ValueError:
             value = event.value
+        if value == self.state.get("sequence_len", backend.schema_default("sequence_len")):
+            return  # the value shown already (an echo of load_state): nothing to write
         self.state.set("sequence_len", value)
         self.changed("sequence_len")
