@@ -8,7 +8,6 @@ terminal event, so a monitor can tell a finished run from a crashed one.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -134,28 +133,6 @@ def _emit_crash(writer: EventWriter, err: BaseException, state: dict[str, Any]) 
     )
 
 
-def _steps(settings: TrainSettings, n_train: int, world_size: int) -> tuple[int, int]:
-    """(steps_per_epoch, total_steps) as the Trainer will count them."""
-    batches = math.ceil(n_train / (settings.micro_batch_size * world_size))
-    per_epoch = max(batches // settings.gradient_accumulation_steps, 1)
-    total = (
-        settings.max_steps
-        if settings.max_steps and settings.max_steps > 0
-        else math.ceil(settings.num_epochs * per_epoch)
-    )
-    return per_epoch, total
-
-
-def _every(per_epoch: int, times: int | None, explicit: float | None) -> float | None:
-    """Steps between evals/saves: an explicit count, a fraction (< 1) of the run as transformers reads it,
-    or `per_epoch / times`."""
-    if explicit:
-        return float(explicit) if explicit < 1 else int(explicit)
-    if times:
-        return max(per_epoch // int(times), 1)
-    return None
-
-
 def resume_checkpoint(settings: TrainSettings, resume: bool) -> str | None:
     """The checkpoint to continue from: --resume / resume_from_checkpoint: true -> the last complete one."""
     from ftui.core.train.checkpoints import last_checkpoint
@@ -196,10 +173,12 @@ def _train_with(
     settings, config, writer, state, resume, quiet, rank, world_size, outcome, stopper
 ) -> RunResult:
     from ftui.core.train import loading
+    from ftui.core.train.arguments import count_steps, every, parallel_args, training_arguments
     from ftui.core.train.callbacks import EarlyStoppingCallback, EventCallback, WatchdogCallback
     from ftui.core.train.checkpoints import atomic_trainer_class, clean_partial
     from ftui.core.train.data import Collator, TokenCounter, load_train_data
     from ftui.core.train.evaluation import EvalEventCallback, load_assertion
+    from ftui.core.train.run_files import memory_estimate, write_run_files
     from transformers import set_seed
 
     started = time.time()
@@ -234,16 +213,16 @@ def _train_with(
         )
     model = loading.apply_adapter(model, settings)
     trainable, total_params = loading.count_parameters(model)
-    per_epoch, total_steps = _steps(settings, len(data.train), world_size)
+    per_epoch, total_steps = count_steps(settings, len(data.train), world_size)
     has_eval = bool(data.eval)
-    eval_steps = _every(per_epoch, settings.evals_per_epoch or 1, settings.eval_steps) if has_eval else None
-    save_steps = _every(per_epoch, settings.saves_per_epoch, settings.save_steps)
-    estimate = _estimate(settings, config)
+    eval_steps = every(per_epoch, settings.evals_per_epoch or 1, settings.eval_steps) if has_eval else None
+    save_steps = every(per_epoch, settings.saves_per_epoch, settings.save_steps)
+    estimate = memory_estimate(config)
     state["estimate"] = estimate
     if rank == 0:
-        _write_run_files(settings, config, tokenizer, source, estimate, precision, world_size)
+        write_run_files(settings, config, tokenizer, source, estimate, precision, world_size)
 
-    args = _training_arguments(
+    args = training_arguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=settings.micro_batch_size,
         per_device_eval_batch_size=settings.micro_batch_size,
@@ -279,7 +258,7 @@ def _train_with(
         remove_unused_columns=False,
         dataloader_num_workers=0,
         save_only_model=False,
-        **_parallel_args(settings),
+        **parallel_args(settings),
     )
     counter = TokenCounter()
     collator = Collator(
@@ -426,32 +405,6 @@ def _tokenizing_progress():
     return report
 
 
-def _training_arguments(**kwargs: Any) -> Any:
-    """TrainingArguments; its ValueErrors (bad optimizer, scheduler, precision) are the user's to fix."""
-    from transformers import TrainingArguments
-
-    try:
-        return TrainingArguments(**kwargs)
-    except (ValueError, ImportError) as err:
-        raise UserError(
-            f"invalid training settings: {err}",
-            hint="check optimizer, lr_scheduler, bf16/fp16 and the fsdp/deepspeed keys in the config",
-        ) from None
-
-
-def _parallel_args(settings: TrainSettings) -> dict[str, Any]:
-    """FSDP / DeepSpeed settings for the Trainer (the launcher sets up the processes)."""
-    out: dict[str, Any] = {}
-    if settings.deepspeed:
-        path = settings.resolve_path(settings.deepspeed) if isinstance(settings.deepspeed, str) else None
-        out["deepspeed"] = str(path) if path else settings.deepspeed
-    if settings.fsdp:
-        out["fsdp"] = " ".join(settings.fsdp) if isinstance(settings.fsdp, list) else settings.fsdp
-        if settings.fsdp_config:
-            out["fsdp_config"] = settings.fsdp_config
-    return out
-
-
 def _checkpoint_step(checkpoint: str | None) -> int:
     if not checkpoint:
         return 0
@@ -459,94 +412,3 @@ def _checkpoint_step(checkpoint: str | None) -> int:
         return int(json.loads((Path(checkpoint) / "trainer_state.json").read_text())["global_step"])
     except (OSError, KeyError, ValueError):
         return 0
-
-
-def _estimate(settings: TrainSettings, config: Any) -> dict[str, Any] | None:
-    """The memory estimator's numbers for this config, when the estimator is available."""
-    try:
-        from ftui.core.memory import estimate_for_config  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    try:
-        result = estimate_for_config(config)
-    except Exception as err:  # noqa: BLE001 - an estimate must never block training
-        return {"error": str(err)}
-    return result.to_dict() if hasattr(result, "to_dict") else result
-
-
-def _chat_template_used(config: Any, tokenizer: Any) -> str | None:
-    """The Jinja chat template preprocessing rendered the (first) dataset with, if it is a chat template."""
-    try:
-        from ftui.core.templates.library import template_from_config
-        from ftui.core.templates.render import chat_source
-        from ftui.core.templates.tokenizer_info import tokenizer_info
-
-        datasets = getattr(config, "datasets", None) or []
-        template = template_from_config(config, datasets[0] if datasets else None)
-        if template.kind not in ("chat", "tokenizer"):
-            return None
-        return chat_source(template, tokenizer_info(tokenizer))
-    except Exception:  # noqa: BLE001 - the tokenizer's own template stays
-        return None
-
-
-def absolute_paths(data: dict[str, Any], settings: TrainSettings) -> dict[str, Any]:
-    """The saved config must work from any folder (`--resume` from the run dir): make its paths absolute."""
-    out = dict(data)
-
-    def fix(value: Any) -> Any:
-        if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
-            return value
-        candidate = settings.resolve_path(value)
-        return str(candidate.resolve()) if candidate.exists() else value
-
-    for key in ("base_model", "tokenizer_config", "base_model_config", "dataset_prepared_path", "deepspeed"):
-        out[key] = fix(out.get(key)) if key in out else out.get(key, None)
-        if out[key] is None:
-            out.pop(key)
-    out["output_dir"] = str(settings.output_path)
-    if isinstance(out.get("eval_assertions"), str) and ":" in out["eval_assertions"]:
-        file_part, func = out["eval_assertions"].rsplit(":", 1)
-        out["eval_assertions"] = f"{fix(file_part)}:{func}"
-    out["datasets"] = [
-        {**entry, "path": fix(entry.get("path"))} if isinstance(entry, dict) else entry
-        for entry in out.get("datasets") or []
-    ]
-    return out
-
-
-def _write_run_files(settings, config, tokenizer, source, estimate, precision, world_size) -> None:
-    """What makes a run reproducible: resolved config (no secrets), tokenizer + template, estimate, base model."""
-    from ftui.core.generate import RUN_INFO_FILE
-
-    out = settings.output_path
-    resolved = absolute_paths(redact(config_to_dict(config)), settings)
-    try:
-        from ruamel.yaml import YAML
-
-        yaml = YAML(typ="safe", pure=True)
-        yaml.default_flow_style = False
-        with open(out / "config.yml", "w", encoding="utf-8") as f:
-            yaml.dump(resolved, f)
-    except ImportError:
-        (out / "config.json").write_text(json.dumps(resolved, indent=2, default=str))
-    template = _chat_template_used(config, tokenizer)
-    if template:
-        tokenizer.chat_template = template  # chat and merge then use the template the model was trained with
-    tokenizer.save_pretrained(out)
-    if estimate is not None:
-        (out / "estimate.json").write_text(json.dumps(estimate, indent=2, default=str))
-    info = {
-        "base_model": settings.base_model,
-        "base_model_path": source.path,
-        "base_model_gguf_file": source.gguf_file,
-        "base_model_kind": source.kind,
-        "adapter": settings.adapter,
-        "quantized": settings.is_quantized,
-        "chat_template": getattr(tokenizer, "chat_template", None),
-        "trust_remote_code": settings.trust_remote_code,
-        "seed": settings.seed,
-        "world_size": world_size,
-        "device": precision.device,
-    }
-    (out / RUN_INFO_FILE).write_text(json.dumps(info, indent=2))
