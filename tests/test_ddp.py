@@ -43,14 +43,15 @@ def _free_port() -> int:
 
 def test_launch_command_shapes(tmp_path, tiny_chatml_model_dir):
     config = load_config(write_config(tmp_path, tiny_chatml_model_dir)).config
-    command = accelerate_command(config, "c.yml", 2, resume=True, max_steps=5, cuda=False)
+    cli = ("-m", "ftui.tui.cli")
+    command = accelerate_command(config, "c.yml", 2, resume=True, max_steps=5, cuda=False, entry=cli)
     assert command[:3] == [sys.executable, "-m", "accelerate.commands.launch"]
     assert command[command.index("--num_processes") + 1] == "2" and "--multi_gpu" in command
     assert command[-6:] == ["ftui.tui.cli", "train", "c.yml", "--resume", "--max-steps", "5"]
     fsdp = config.model_copy(
         update={"fsdp": ["full_shard", "auto_wrap"], "fsdp_config": {"fsdp_offload_params": True}}
     )
-    command = accelerate_command(fsdp, "c.yml", 4, cuda=True)
+    command = accelerate_command(fsdp, "c.yml", 4, cuda=True, entry=cli)
     assert "--use_fsdp" in command and "FULL_SHARD" in command and "TRANSFORMER_BASED_WRAP" in command
     assert "--multi_gpu" not in command
 

@@ -13,8 +13,6 @@ from typing import Any
 from ftui.core.errors import UserError
 from ftui.core.train.settings import config_to_dict
 
-DEFAULT_ENTRY = ("-m", "ftui.tui.cli")
-
 
 def _fsdp_args(fsdp: Any, fsdp_config: dict[str, Any] | None) -> list[str]:
     """Axolotl-style `fsdp: [full_shard, auto_wrap]` + `fsdp_config:` -> accelerate's --fsdp_* flags."""
@@ -46,11 +44,12 @@ def accelerate_command(
     *,
     resume: bool = False,
     max_steps: int | None = None,
-    entry: tuple[str, ...] | list[str] = DEFAULT_ENTRY,
+    entry: tuple[str, ...] | list[str],
     cuda: bool | None = None,
     main_process_port: int | None = None,
 ) -> list[str]:
-    """The full command line (runs with this interpreter, so it works inside any virtualenv)."""
+    """The full command line (runs with this interpreter, so it works inside any virtualenv). `entry` is what
+    accelerate runs in each process: the CLI module (`-m <cli module>`) or a script path."""
     if num_processes < 1:
         raise UserError(f"--num-processes must be at least 1, not {num_processes}")
     data = config_to_dict(config)

@@ -55,7 +55,12 @@ def run(args: argparse.Namespace) -> int:
         from ftui.core.train.launch import accelerate_command
 
         command = accelerate_command(
-            loaded.config, args.config, processes, resume=args.resume, max_steps=args.max_steps
+            loaded.config,
+            args.config,
+            processes,
+            resume=args.resume,
+            max_steps=args.max_steps,
+            entry=("-m", "ftui.tui.cli"),
         )
         if args.print_launch_command:
             print(" ".join(command))
