@@ -21,9 +21,21 @@ import random
 from pathlib import Path
 
 SERVICES = ["checkout", "payments", "auth", "search", "cart", "inventory", "frontend", "shipping"]
-WINDOWS = {"15m": "the last 15 minutes", "1h": "the last hour", "6h": "the last 6 hours", "24h": "the last day", "7d": "the past week"}
+WINDOWS = {
+    "15m": "the last 15 minutes",
+    "1h": "the last hour",
+    "6h": "the last 6 hours",
+    "24h": "the last day",
+    "7d": "the past week",
+}
 LEVELS = {"error": "error", "warn": "warning", "info": "info"}
-METRICS = {"latency": "latency", "error_rate": "error rate", "cpu": "CPU usage", "memory": "memory usage", "requests": "request count"}
+METRICS = {
+    "latency": "latency",
+    "error_rate": "error rate",
+    "cpu": "CPU usage",
+    "memory": "memory usage",
+    "requests": "request count",
+}
 AGGS = {"avg": "average", "max": "maximum", "p99": "99th percentile", "sum": "total", "count": "count of"}
 GROUP_BY = {"host": "host", "region": "region", "endpoint": "endpoint", "status_code": "status code"}
 FIELDS = ("source", "service", "level", "metric", "agg", "min_duration_ms", "since", "group_by", "limit")

@@ -17,7 +17,15 @@ METRICS = {"latency", "error_rate", "cpu", "memory", "requests"}
 AGGS = {"avg", "max", "p99", "sum", "count"}
 GROUP_BY = {"host", "region", "endpoint", "status_code"}
 ONLY_FOR = {"level": "logs", "metric": "metrics", "agg": "metrics", "min_duration_ms": "traces"}
-ENUMS = {"source": SOURCES, "service": SERVICES, "since": WINDOWS, "level": LEVELS, "metric": METRICS, "agg": AGGS, "group_by": GROUP_BY}
+ENUMS = {
+    "source": SOURCES,
+    "service": SERVICES,
+    "since": WINDOWS,
+    "level": LEVELS,
+    "metric": METRICS,
+    "agg": AGGS,
+    "group_by": GROUP_BY,
+}
 INTS = {"min_duration_ms", "limit"}
 
 
