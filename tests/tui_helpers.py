@@ -76,7 +76,9 @@ def demo_app(root: Path, step: str = "model"):
 
     make_project(root)
     (root / "cfg.yml").write_text(DEMO_CONFIG, encoding="utf-8")
-    return FtuiApp(load_state(Path("cfg.yml")), start_step=step)
+    app = FtuiApp(load_state(Path("cfg.yml")), start_step=step)
+    app.animation_level = "none"  # the step bar's underline slides otherwise: pictures would catch it mid-way
+    return app
 
 
 async def settle_for_picture(pilot) -> None:
@@ -90,6 +92,7 @@ async def settle_for_picture(pilot) -> None:
                 break
             await pilot.pause(0.05)
     freeze_cursors(pilot.app)
+    pilot.app.screen.set_focus(None)  # focus lands wherever the last click or mount left it
     await pilot.wait_for_scheduled_animations()
     await pilot.pause(0.2)
     for widget in pilot.app.screen.query("*"):  # scrollbar thumbs can lag their widget's scroll offset

@@ -65,7 +65,7 @@ class ModelStep(StepPane):
         table = self.query_one("#catalog", DataTable)
         table.loading = False
         if not table.columns:
-            table.add_columns("Model", "Size", "Family", "Type", "Context")
+            table.add_columns("Model", "Size", "Family", "Type", "Ctx")
         if message.error:
             self.notify(message.error, title="Model catalog", severity="error")
         self._fill_table(self.query_one("#model-search", Input).value)
