@@ -52,3 +52,12 @@ def test_stream_reply_yields_pieces_and_beam_search_works(trained_run):
 def test_chat_bad_options_are_user_errors(tmp_path):
     proc = run_cli(["chat", str(tmp_path), "--prompt", "hi", "--num-beams", "0"], cwd=tmp_path, timeout=60)
     assert proc.returncode == 1 and "error:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_chat_reads_turns_from_stdin_and_keeps_the_conversation(trained_run, tmp_path):
+    proc = run_cli(
+        ["chat", str(trained_run), "--max-new-tokens", "4"], cwd=tmp_path, stdin="Hi\nAnd then?\n\n"
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(proc.stdout.splitlines()) >= 2  # one reply per turn; the empty line ends the chat

@@ -58,11 +58,17 @@ def losses(events: list[dict[str, Any]]) -> dict[int, float]:
 
 
 def run_cli(
-    args: list[str], cwd: Path, prelude: str = "", timeout: float = 300
+    args: list[str], cwd: Path, prelude: str = "", timeout: float = 300, stdin: str | None = None
 ) -> subprocess.CompletedProcess:
     """Run `ftui ...` in a fresh interpreter; `prelude` is Python run first (to patch in a fault)."""
     code = prelude + "\nimport sys\nfrom ftui.tui.cli import main\nsys.exit(main(sys.argv[1:]))\n"
     env = dict(os.environ)
     return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin if stdin is not None else "",
     )

@@ -162,3 +162,23 @@ def test_out_of_memory_failure_carries_the_estimators_suggestions(tmp_path):
     assert failed["suggestions"] == ["Use QLoRA (adapter: qlora)"]
     assert "out of memory" in failed["hint"] and "Use QLoRA" in failed["hint"]
     assert "Tried to allocate" in failed["traceback_tail"]
+
+
+def test_resume_checkpoint_choice(tmp_path):
+    from ftui.core.errors import UserError
+    from ftui.core.train.runner import resume_checkpoint
+
+    out = tmp_path / "out"
+    for step in (3, 6):
+        (out / f"checkpoint-{step}").mkdir(parents=True)
+        (out / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    settings = TrainSettings.from_config({"output_dir": str(out)}, tmp_path)
+    assert resume_checkpoint(settings, resume=False) is None
+    assert resume_checkpoint(settings, resume=True) == str(out / "checkpoint-6")
+    settings.resume_from_checkpoint = "out/checkpoint-3"  # relative to the config's folder
+    assert resume_checkpoint(settings, resume=False) == str(tmp_path / "out" / "checkpoint-3")
+    settings.resume_from_checkpoint = "out/checkpoint-9"
+    with pytest.raises(UserError, match="not a complete checkpoint"):
+        resume_checkpoint(settings, resume=False)
+    auto = TrainSettings.from_config({"output_dir": str(out), "auto_resume_from_checkpoints": True}, tmp_path)
+    assert resume_checkpoint(auto, resume=False) == str(out / "checkpoint-6")
