@@ -153,14 +153,23 @@ def test_full_finetune_changes_weights(tmp_path, tiny_chatml_model_dir):
 
 
 @pytest.mark.slow
-def test_qlora_trains_4bit_base(tmp_path, tiny_chatml_model_dir):
-    config = write_config(tmp_path, tiny_chatml_model_dir, adapter="qlora", load_in_4bit=True, max_steps=3)
+@pytest.mark.parametrize(
+    "quant",
+    [
+        {"adapter": "qlora", "load_in_4bit": True, "gradient_checkpointing": True},  # NF4 + double quant
+        {"adapter": "lora", "load_in_8bit": True},
+    ],
+    ids=["qlora-4bit-checkpointing", "lora-8bit"],
+)
+def test_quantized_base_trains(tmp_path, tiny_chatml_model_dir, quant):
+    config = write_config(tmp_path, tiny_chatml_model_dir, max_steps=3, **quant)
     result = train(config)
     events = read_events(tmp_path / "out")
     check_schema(events)
     assert result.status == "finished"
     steps = [e for e in events if e["type"] == "step"]
     assert len(steps) == 3 and all(math.isfinite(e["loss"]) for e in steps)
+    assert steps[-1]["loss"] < steps[0]["loss"]
     info = json.loads((tmp_path / "out" / "ftui_run.json").read_text())
     assert info["quantized"] is True
     assert (tmp_path / "out" / "adapter_model.safetensors").exists()
