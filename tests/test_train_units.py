@@ -182,3 +182,12 @@ def test_resume_checkpoint_choice(tmp_path):
         resume_checkpoint(settings, resume=False)
     auto = TrainSettings.from_config({"output_dir": str(out), "auto_resume_from_checkpoints": True}, tmp_path)
     assert resume_checkpoint(auto, resume=False) == str(out / "checkpoint-6")
+
+
+def test_attention_choice():
+    from ftui.core.train.loading import Precision, attention_implementation
+
+    cpu = Precision("cpu", "x86_64", False, False, False)
+    assert attention_implementation(TrainSettings.from_config({"flash_attention": True}), cpu) is None
+    assert attention_implementation(TrainSettings.from_config({"sdp_attention": True}), cpu) == "sdpa"
+    assert attention_implementation(TrainSettings.from_config({}), cpu) is None

@@ -112,6 +112,9 @@ def load_base_model(settings: TrainSettings, source: ModelSource, precision: Pre
 
     kwargs = source.pretrained_kwargs(settings.trust_remote_code)
     kwargs["dtype"] = precision.load_dtype
+    attention = attention_implementation(settings, precision)
+    if attention:
+        kwargs["attn_implementation"] = attention
     quant = quantization_config(settings, precision)
     if quant is not None:
         kwargs["quantization_config"] = quant
@@ -128,6 +131,25 @@ def load_base_model(settings: TrainSettings, source: ModelSource, precision: Pre
         ) from err
     model.config.use_cache = False  # no KV cache in training; also lets packed position_ids build the mask
     return model
+
+
+def attention_implementation(settings: TrainSettings, precision: Precision) -> str | None:
+    """`flash_attention: true` -> FlashAttention-2 (packed rows then use its variable-length path through
+    position_ids); `sdp_attention: true` -> PyTorch SDPA; else the model's default."""
+    if settings.raw.get("flash_attention"):
+        if precision.device != "cuda":
+            return None  # CPU: SDPA with the block-diagonal mask from position_ids
+        import importlib.util
+
+        if importlib.util.find_spec("flash_attn") is None:
+            raise UserError(
+                "flash_attention: true but the flash-attn package is not installed",
+                hint="pip install flash-attn --no-build-isolation, or set flash_attention: false (SDPA is used)",
+            )
+        return "flash_attention_2"
+    if settings.raw.get("sdp_attention"):
+        return "sdpa"
+    return None
 
 
 def lora_config(settings: TrainSettings) -> Any:
