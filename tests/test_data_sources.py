@@ -232,3 +232,18 @@ def test_hub_rows_use_split_name_and_revision(monkeypatch: pytest.MonkeyPatch) -
     assert calls == [("org/data", {"split": "validation", "name": "small", "revision": "v1"})]
     assert (scan.format, scan.rows, scan.files) == ("alpaca", 1, ["org/data"])
     assert [str(b) for b in scan.bad_rows] == ["org/data[validation]:row 2: field 'output' is empty"]
+
+
+def test_relative_path_falls_back_to_the_working_directory(tmp_path, monkeypatch) -> None:
+    """Axolotl resolves dataset paths against the working directory; ftui tries the config's folder first."""
+    from ftui.core.data import scan_dataset
+
+    workdir = tmp_path / "work"
+    (workdir / "data").mkdir(parents=True)
+    (workdir / "data" / "rows.jsonl").write_text('{"text": "hello"}\n')
+    config_dir = tmp_path / "configs"
+    config_dir.mkdir()
+    monkeypatch.chdir(workdir)
+    scan = scan_dataset({"path": "data/rows.jsonl"}, config_dir)
+    assert scan.rows == 1
+    assert scan.format == "completion"

@@ -106,13 +106,22 @@ def _folder_files(folder: Path, settings: DatasetSettings, base_dir: Path, where
     return files
 
 
+def _locate(where: str, base: Path) -> Path:
+    """A relative path is looked up next to the config first, then (like Axolotl) in the working directory."""
+    beside_config = (base / Path(where).expanduser()).resolve()
+    if beside_config.exists():
+        return beside_config
+    in_cwd = Path(where).expanduser().resolve()
+    return in_cwd if in_cwd.exists() else beside_config
+
+
 def open_source(settings: DatasetSettings, base_dir: str | os.PathLike = ".") -> Source:
     """Resolve a dataset entry to local files or a hub id; DataError when it cannot be found."""
     base = Path(base_dir).expanduser().resolve()
     where = settings.path
     if not where:
         raise DataError("a dataset entry has no `path:`", "set `path:` to a data file, a folder or a hub id")
-    local = (base / Path(where).expanduser()).resolve()
+    local = _locate(where, base)
     files: list[SourceFile]
     if settings.data_files and (where in DS_TYPES or local.is_dir()):
         root = local if local.is_dir() else base
@@ -132,7 +141,7 @@ def open_source(settings: DatasetSettings, base_dir: str | os.PathLike = ".") ->
     elif _looks_local(where):
         raise DataError(
             f"dataset file '{where}' not found (looked at {local})",
-            "check `path:`; relative paths are relative to the config file's folder",
+            "check `path:`; relative paths are looked up next to the config file, then in the working directory",
         )
     else:
         return Source(where=where, hub_id=where, settings=settings)
