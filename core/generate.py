@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.library_logs import quiet_library_logs
+
+quiet_library_logs()
 
 RUN_INFO_FILE = "ftui_run.json"
 

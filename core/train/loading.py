@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.library_logs import quiet_library_logs
 from ftui.core.models.source import ModelSource, resolve_model
 from ftui.core.train.settings import TrainSettings
+
+quiet_library_logs()
 
 
 @dataclass
