@@ -21,3 +21,10 @@ def templates_dir() -> Path:
     from ftui import templates
 
     return Path(templates.__file__).parent
+
+
+def config_argument(name: str) -> str:
+    """A config given on the command line: `demo` (unless a file of that name is here) is the shipped demo."""
+    if name == "demo" and not Path(name).is_file():
+        return str(templates_dir() / "configs" / "demo.yml")
+    return name

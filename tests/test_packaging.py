@@ -43,3 +43,15 @@ def test_help_is_fast_and_imports_no_heavy_module() -> None:
     assert "train" in out and "estimate" in out
     assert wall < 2.0  # whole interpreter start; the in-process part is checked below
     assert float(out.split("TIME")[1]) < 0.5
+
+
+def test_demo_names_the_shipped_config_unless_a_file_is_called_so(tmp_path, monkeypatch) -> None:
+    from ftui.core.paths import config_argument
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo").mkdir()  # a folder of that name does not shadow the shipped demo
+    assert config_argument("demo").endswith("configs/demo.yml")
+    (tmp_path / "demo").rmdir()
+    (tmp_path / "demo").write_text("base_model: embedded\n")
+    assert config_argument("demo") == "demo"
+    assert config_argument("mine.yml") == "mine.yml"

@@ -13,6 +13,7 @@ import os
 import sys
 
 from ftui.core.errors import UserError
+from ftui.core.paths import config_argument
 
 # name -> one-line help. The module ftui.tui.commands.<name> defines add_arguments(parser) and run(args) -> int.
 COMMANDS: dict[str, str] = {
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         name = argv[0]
         module = importlib.import_module(f"ftui.tui.commands.{name}")
         args = _command_parser(name).parse_args(argv[1:])
+        if isinstance(getattr(args, "config", None), str):
+            args.config = config_argument(args.config)
         return _run_guarded(lambda: module.run(args))
     if argv and argv[0] in ("-h", "--help"):
         build_parser().print_help()
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if len(argv) > 1:
         build_parser().error(f"unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}")
-    config_path = argv[0] if argv else None
+    config_path = config_argument(argv[0]) if argv else None
 
     def open_wizard() -> int:
         from ftui.tui.app import run_app

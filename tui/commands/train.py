@@ -29,24 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _config_path(name: str) -> str:
-    """`demo` (when no such file exists here) means the shipped templates/configs/demo.yml."""
-    from pathlib import Path
-
-    if name == "demo" and not Path(name).exists():
-        from ftui.core.paths import templates_dir
-
-        return str(templates_dir() / "configs" / "demo.yml")
-    return name
-
-
 def run(args: argparse.Namespace) -> int:
     import warnings
 
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notices, not for users
     from ftui.core.config import load_config
 
-    args.config = _config_path(args.config)
     loaded = load_config(args.config)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
