@@ -6,10 +6,15 @@ leaves only a `.tmp-checkpoint-N` folder, which `last_checkpoint` ignores and `c
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
+
+from ftui.core.errors import UserError
+from ftui.core.train.settings import TrainSettings
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 TMP_PREFIX = ".tmp-"
@@ -71,6 +76,38 @@ def rotate(output_dir: str | Path, keep: int | None) -> list[Path]:
     for path in old:
         shutil.rmtree(path, ignore_errors=True)
     return old
+
+
+def resume_checkpoint(settings: TrainSettings, resume: bool) -> str | None:
+    """The checkpoint to continue from: --resume / resume_from_checkpoint: true -> the last complete one."""
+    value = settings.resume_from_checkpoint
+    if isinstance(value, str) and value.lower() not in ("true", "false", ""):
+        path = settings.resolve_path(value) if not Path(value).is_absolute() else Path(value)
+        if not (path / STATE_FILE).exists():
+            raise UserError(
+                f"resume_from_checkpoint: {path} is not a complete checkpoint",
+                hint="point it at a checkpoint-N folder",
+            )
+        return str(path)
+    auto = bool(settings.raw.get("auto_resume_from_checkpoints"))
+    if resume or auto or value is True or (isinstance(value, str) and value.lower() == "true"):
+        last = last_checkpoint(settings.output_path)
+        if last is None:
+            if resume:
+                print(f"no checkpoint in {settings.output_path}: starting from step 0", file=sys.stderr)
+            return None
+        return str(last)
+    return None
+
+
+def checkpoint_step(checkpoint: str | None) -> int:
+    """The global step a checkpoint was saved at (0 for none or an unreadable state file)."""
+    if not checkpoint:
+        return 0
+    try:
+        return int(json.loads((Path(checkpoint) / STATE_FILE).read_text())["global_step"])
+    except (OSError, KeyError, ValueError):
+        return 0
 
 
 def atomic_trainer_class():

@@ -9,6 +9,9 @@ builds a block-diagonal causal mask, so packed examples never attend to each oth
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,3 +97,21 @@ def load_train_data(settings: TrainSettings, config: Any, tokenizer: Any, progre
     eval_rows = validation if validation is not None and len(validation) else []
     prompts = [p for p in (prompt_of(row) for row in eval_rows) if p]
     return TrainData(train=train, eval=eval_rows, eval_prompts=prompts, packed=bool(settings.sample_packing))
+
+
+def tokenizing_progress() -> Callable[[int, int], None]:
+    """A throttled `tokenizing N/M` line on stderr while preprocessing runs (large datasets take a while)."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.time()
+        if now - last[0] >= 2 or done >= total:
+            last[0] = now
+            print(
+                f"\rtokenizing {done}/{total} examples",
+                end="\n" if done >= total else "",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return report

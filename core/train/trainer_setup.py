@@ -1,0 +1,134 @@
+"""Building the transformers Trainer for a run: its TrainingArguments, collator and ftui's callbacks.
+
+Everything here is wiring; the run lifecycle (loading, terminal events) lives in `runner` and `endings`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftui.core.events import EventWriter
+from ftui.core.train.settings import TrainSettings
+
+
+def build_training_arguments(
+    settings: TrainSettings,
+    precision: Any,
+    *,
+    world_size: int,
+    total_steps: int,
+    eval_steps: float | None,
+    save_steps: float | None,
+    eval_on_start: bool,
+) -> Any:
+    """TrainingArguments for ftui's settings; logging and checkpoint rotation are left to ftui's callbacks."""
+    from ftui.core.train.arguments import parallel_args, training_arguments
+
+    return training_arguments(
+        output_dir=str(settings.output_path),
+        per_device_train_batch_size=settings.micro_batch_size,
+        per_device_eval_batch_size=settings.micro_batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        num_train_epochs=float(settings.num_epochs),
+        max_steps=settings.max_steps if settings.max_steps and settings.max_steps > 0 else -1,
+        learning_rate=settings.learning_rate,
+        lr_scheduler_type=settings.lr_scheduler,
+        warmup_steps=settings.warmup(total_steps),
+        weight_decay=settings.weight_decay,
+        max_grad_norm=settings.max_grad_norm,
+        optim=settings.optimizer,
+        bf16=precision.bf16,
+        fp16=precision.fp16,
+        tf32=precision.tf32 if precision.device == "cuda" else None,
+        activation_checkpointing=settings.gradient_checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False} if settings.gradient_checkpointing else None,
+        eval_strategy="steps" if eval_steps else "no",
+        eval_steps=eval_steps,
+        eval_on_start=eval_on_start,
+        save_strategy="steps" if save_steps else "no",
+        save_steps=save_steps or 500,
+        save_total_limit=None,  # rotation happens after the atomic rename (checkpoints.rotate)
+        logging_strategy="steps",
+        logging_steps=settings.logging_steps,
+        logging_nan_inf_filter=False,  # the watchdog must see NaN/inf
+        seed=settings.seed,
+        data_seed=settings.seed,
+        use_cpu=precision.device == "cpu",
+        ddp_backend="gloo" if precision.device == "cpu" and world_size > 1 else None,
+        report_to="none",
+        disable_tqdm=True,
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        save_only_model=False,
+        **parallel_args(settings),
+    )
+
+
+def build_trainer(
+    settings: TrainSettings,
+    *,
+    model: Any,
+    args: Any,
+    tokenizer: Any,
+    data: Any,
+    assertion: Any,
+    writer: EventWriter,
+    outcome: Any,
+    stopper: Any,
+    world_size: int,
+    rank: int,
+    quiet: bool,
+) -> tuple[Any, Any]:
+    """(trainer, event callback): an atomic-checkpoint Trainer with ftui's event, eval, watchdog,
+    early-stopping and signal callbacks in place of transformers' own printers."""
+    from ftui.core.train.callbacks import EarlyStoppingCallback, EventCallback, WatchdogCallback
+    from ftui.core.train.checkpoints import atomic_trainer_class
+    from ftui.core.train.data import Collator, TokenCounter
+    from ftui.core.train.evaluation import EvalEventCallback
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    counter = TokenCounter()
+    collator = Collator(
+        pad_id=tokenizer.pad_token_id,
+        pad_to=settings.sequence_len if settings.pad_to_sequence_len else None,
+    )
+    events = EventCallback(writer, counter, outcome, world_size=world_size, quiet=quiet or rank != 0)
+
+    trainer_class = atomic_trainer_class()
+    trainer = trainer_class(
+        model=model,
+        args=args,
+        train_dataset=data.train,
+        eval_dataset=data.eval or None,
+        data_collator=collator,
+        processing_class=tokenizer,
+        callbacks=[
+            events,
+            EvalEventCallback(
+                writer,
+                outcome,
+                tokenizer,
+                data.eval_prompts,
+                assertion,
+                settings.eval_table_size,
+                settings.eval_max_new_tokens,
+                quiet=quiet,
+            ),
+            WatchdogCallback(
+                writer, outcome, settings.loss_watchdog_threshold, settings.loss_watchdog_patience
+            ),
+            EarlyStoppingCallback(outcome, settings.early_stopping_patience),
+            stopper,
+        ],
+    )
+    trainer.ftui_counter = counter
+    trainer.remove_callback(PrinterCallback)  # ftui prints its own progress line and events
+    trainer.remove_callback(ProgressCallback)
+    trainer.ftui_save_total_limit = settings.save_total_limit
+
+    def on_checkpoint(step: int, path: str) -> None:
+        outcome.last_checkpoint = path
+        writer.emit("checkpoint", step=step, path=path)
+
+    trainer.ftui_on_checkpoint = on_checkpoint
+    return trainer, events
