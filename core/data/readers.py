@@ -45,8 +45,10 @@ def _open_binary(source_file: SourceFile):
         raise DataError(f"cannot read dataset file '{source_file.display}': {exc.strerror}") from None
 
 
-def _jsonl_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
-    """One JSON value per line; blank lines are skipped, every line keeps its number."""
+def _decoded_lines(source_file: SourceFile) -> Iterator[tuple[RowOrigin, str | None, str | None, int]]:
+    """(origin, text, error, bytes read so far) per non-blank line; `error` says why a line is not UTF-8.
+
+    Blank lines are skipped, every line keeps its number, a BOM on the first line is dropped."""
     done = 0
     with _open_binary(source_file) as stream:
         for number, raw in enumerate(stream, 1):
@@ -58,14 +60,23 @@ def _jsonl_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 reason = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-                yield RawRow(origin, error=reason), done
+                yield origin, None, reason, done
                 continue
-            try:
-                yield RawRow(origin, value=json.loads(text)), done
-            except json.JSONDecodeError as exc:
-                yield RawRow(origin, error=f"invalid JSON: {exc.msg} (column {exc.colno})"), done
-            except RecursionError:
-                yield RawRow(origin, error="invalid JSON: nested too deeply"), done
+            yield origin, text, None, done
+
+
+def _jsonl_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
+    """One JSON value per line; blank lines are skipped, every line keeps its number."""
+    for origin, text, error, done in _decoded_lines(source_file):
+        if text is None:
+            yield RawRow(origin, error=error), done
+            continue
+        try:
+            yield RawRow(origin, value=json.loads(text)), done
+        except json.JSONDecodeError as exc:
+            yield RawRow(origin, error=f"invalid JSON: {exc.msg} (column {exc.colno})"), done
+        except RecursionError:
+            yield RawRow(origin, error="invalid JSON: nested too deeply"), done
 
 
 def _first_line_is_object(path: Path) -> bool:
@@ -178,19 +189,10 @@ def _parquet_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
 
 def _text_rows(source_file: SourceFile) -> Iterator[tuple[RawRow, int]]:
     """Plain text (`ds_type: text`): each non-blank line is one `{"text": line}` row, like `datasets`' text."""
-    done = 0
-    with _open_binary(source_file) as stream:
-        for number, raw in enumerate(stream, 1):
-            done += len(raw)
-            if not raw.strip():
-                continue
-            origin = RowOrigin(source_file.display, number, number - 1)
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as exc:
-                reason = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-                yield RawRow(origin, error=reason), done
-                continue
+    for origin, text, error, done in _decoded_lines(source_file):
+        if text is None:
+            yield RawRow(origin, error=error), done
+        else:
             yield RawRow(origin, value={"text": text}), done
 
 
