@@ -12,20 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftui.core.templates.types import TokenInfo
+
 IGNORE_INDEX = -100
 RED, GREEN, WHITE, BOLD, RESET = "\x1b[31m", "\x1b[32m", "\x1b[37m", "\x1b[1m", "\x1b[0m"
 TRAINED_OPEN, TRAINED_CLOSE = "[[", "]]"
-
-
-@dataclass(frozen=True)
-class TokenView:
-    """One token as the user sees it: decoded text, id, label, the part it came from, trained or not."""
-
-    text: str
-    id: int
-    label: int
-    part: str
-    trained: bool
 
 
 @dataclass
@@ -34,7 +25,7 @@ class ExampleView:
 
     index: int
     origin: str
-    tokens: list[Any] = field(default_factory=list)  # TokenView, or anything with the same attributes
+    tokens: list[Any] = field(default_factory=list)  # TokenInfo, or anything with the same attributes
 
     @property
     def total_len(self) -> int:
@@ -70,7 +61,7 @@ def example_view(
         raise ValueError("input_ids, labels and texts must have the same length")
     parts = parts if parts is not None else ["unknown"] * len(input_ids)
     tokens = [
-        TokenView(text=text, id=int(token_id), label=int(label), part=part, trained=label != IGNORE_INDEX)
+        TokenInfo(text=text, id=int(token_id), label=int(label), part=part, trained=label != IGNORE_INDEX)
         for token_id, label, text, part in zip(input_ids, labels, texts, parts, strict=True)
     ]
     return ExampleView(index=index, origin=origin, tokens=tokens)
