@@ -32,14 +32,11 @@ def step_ticks(last_step: float, count: int = 5) -> list[int]:
     return sorted({round(top * i / (count - 1)) for i in range(count)})
 
 
-class RunChart(PlotextPlot):
-    """Base for charts of one run: knows its state and the data version it last plotted."""
+class CachedChart(PlotextPlot):
+    """A plotext chart that replots only when `plot_key()` (data versions, size, options) changed."""
 
-    DEFAULT_CSS = "RunChart { height: 1fr; }"
-
-    def __init__(self, state: RunState, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.state = state
         self.log_scale = False
         self._plotted: tuple | None = None
 
@@ -52,9 +49,15 @@ class RunChart(PlotextPlot):
         self._plotted = None
         self.update_chart()
 
+    def plot_key(self) -> tuple:
+        raise NotImplementedError
+
+    def draw(self, max_points: int) -> None:
+        raise NotImplementedError
+
     def update_chart(self) -> bool:
         """Replot when the data or the size changed; returns whether it did."""
-        key = (self.state.version, self.size.width, self.size.height, self.log_scale)
+        key = (self.plot_key(), self.size.width, self.size.height, self.log_scale)
         if key == self._plotted:
             return False
         self._plotted = key
@@ -65,21 +68,35 @@ class RunChart(PlotextPlot):
         self.refresh()
         return True
 
-    def draw(self, max_points: int) -> None:
-        raise NotImplementedError
-
     def _ys(self, ys: Sequence[float]) -> list[float]:
         return log10_values(ys) if self.log_scale else list(ys)
 
-    def _finish_axes(self, all_ys: list[float], xlabel: str = "step") -> None:
+    def _finish_axes(self, all_ys: list[float], last_step: float | None) -> None:
+        """x axis in whole steps up to `last_step`; on log scale, y ticks labelled in real units."""
         plt = self.plt
-        plt.xlabel(xlabel)
-        last = self.state.loss.last or self.state.lr.last
-        if last is not None:
-            plt.xticks(step_ticks(last[0]))
+        plt.xlabel("step")
+        if last_step is not None:
+            plt.xticks(step_ticks(last_step))
         if self.log_scale and all_ys:
             ticks, labels = _log_ticks(min(all_ys), max(all_ys))
             plt.yticks(ticks, labels)
+
+
+class RunChart(CachedChart):
+    """Base for charts of one run: knows its state and the data version it last plotted."""
+
+    DEFAULT_CSS = "RunChart { height: 1fr; }"
+
+    def __init__(self, state: RunState, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = state
+
+    def plot_key(self) -> tuple:
+        return (self.state.version,)
+
+    def _last_step(self) -> float | None:
+        last = self.state.loss.last or self.state.lr.last
+        return last[0] if last is not None else None
 
 
 class LossChart(RunChart):
@@ -108,7 +125,7 @@ class LossChart(RunChart):
         if not plotted:
             title += ": waiting for the first step"
         plt.title(title)
-        self._finish_axes(plotted)
+        self._finish_axes(plotted, self._last_step())
 
 
 class LrChart(RunChart):
@@ -121,10 +138,10 @@ class LrChart(RunChart):
             xs, ys = downsample_minmax(xs, ys, max_points)
             plt.plot(xs, ys, color="green", marker="braille")
         plt.title("learning rate")
-        self._finish_axes([])
+        self._finish_axes([], self._last_step())
 
 
-class CompareChart(PlotextPlot):
+class CompareChart(CachedChart):
     """Loss curves (EMA or raw) of several runs overlaid, one colour per run."""
 
     DEFAULT_CSS = "CompareChart { height: 1fr; }"
@@ -133,45 +150,23 @@ class CompareChart(PlotextPlot):
         super().__init__(id=id)
         self.states = states
         self.smoothed = True
-        self.log_scale = False
-        self._plotted: tuple | None = None
 
-    def on_resize(self) -> None:
-        self._plotted = None
-        self.update_chart()
+    def plot_key(self) -> tuple:
+        return (tuple(s.version for s in self.states), self.smoothed)
 
-    def update_chart(self) -> bool:
-        key = (
-            tuple(s.version for s in self.states),
-            self.size.width,
-            self.size.height,
-            self.smoothed,
-            self.log_scale,
-        )
-        if key == self._plotted:
-            return False
-        self._plotted = key
+    def draw(self, max_points: int) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
         plotted: list[float] = []
         for index, state in enumerate(self.states):
             xs, ys = (state.loss_ema if self.smoothed else state.loss).points()
             if not xs:
                 continue
-            xs, ys = downsample_minmax(xs, ys, max(40, self.size.width))
-            ys = log10_values(ys) if self.log_scale else ys
+            xs, ys = downsample_minmax(xs, ys, max_points)
+            ys = self._ys(ys)
             plotted += ys
             color = SERIES_COLORS[index % len(SERIES_COLORS)]
             plt.plot(xs, ys, label=state.name, color=color, marker="braille")
         kind = "EMA" if self.smoothed else "raw"
         plt.title(f"train loss ({kind}{', log scale' if self.log_scale else ''})")
-        plt.xlabel("step")
         last_steps = [s.loss.last[0] for s in self.states if s.loss.last]
-        if last_steps:
-            plt.xticks(step_ticks(max(last_steps)))
-        if self.log_scale and plotted:
-            ticks, labels = _log_ticks(min(plotted), max(plotted))
-            plt.yticks(ticks, labels)
-        self.refresh()
-        return True
+        self._finish_axes(plotted, max(last_steps) if last_steps else None)
