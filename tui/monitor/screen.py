@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from ftui.core.errors import UserError
 from ftui.core.events import number
@@ -218,32 +219,30 @@ class MonitorScreen(Screen):
             return True if status == "finished" else None
         return True
 
-    def action_stop(self) -> None:
+    def _signal_trainer(self, how: Literal["stop", "kill"]) -> bool:
+        """Stop or kill (`how`) the trainer: through its handle when this app launched it, else by the
+        run's pid file. Returns False (after telling the user why) when that failed."""
         launched = registry_of(self.app).get(self.run_dir)
         try:
             if launched is not None and launched.running:
-                launched.stop()
+                getattr(launched, how)()  # LaunchedRun.stop / LaunchedRun.kill
             else:
-                stop_run(self.run_dir)
+                {"stop": stop_run, "kill": kill_run}[how](self.run_dir)
         except UserError as err:
             self.notify(err.message, severity="error")
-            return
-        self.notify("Stopping: the trainer finishes its step, saves a checkpoint and exits.", title="Stop")
+            return False
+        return True
+
+    def action_stop(self) -> None:
+        if self._signal_trainer("stop"):
+            self.notify(
+                "Stopping: the trainer finishes its step, saves a checkpoint and exits.", title="Stop"
+            )
 
     def action_kill(self) -> None:
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            launched = registry_of(self.app).get(self.run_dir)
-            try:
-                if launched is not None and launched.running:
-                    launched.kill()
-                else:
-                    kill_run(self.run_dir)
-            except UserError as err:
-                self.notify(err.message, severity="error")
-                return
-            self.notify("Killed. Resume later from the last complete checkpoint.", severity="warning")
+            if yes and self._signal_trainer("kill"):
+                self.notify("Killed. Resume later from the last complete checkpoint.", severity="warning")
 
         self.app.push_screen(
             ConfirmDialog(
