@@ -252,18 +252,18 @@ class DataStep(StepPane):
 
     @on(Input.Changed, "#data-path")
     def _path_typed(self, event: Input.Changed) -> None:
-        if is_stale(event):
-            return
-        if self._loading or (not event.value and self.query_one("#data-hub", Input).value):
-            return
-        self._edit("datasets", path=event.value.strip())
-        self.schedule_scan()
+        self._source_typed(event, other="#data-hub")
 
     @on(Input.Changed, "#data-hub")
     def _hub_typed(self, event: Input.Changed) -> None:
+        self._source_typed(event, other="#data-path")
+
+    def _source_typed(self, event: Input.Changed, *, other: str) -> None:
+        """A local path or a hub id was typed: it becomes the dataset path, unless this field was just
+        cleared while the `other` one still names a source."""
         if is_stale(event):
             return
-        if self._loading or (not event.value and self.query_one("#data-path", Input).value):
+        if self._loading or (not event.value and self.query_one(other, Input).value):
             return
         self._edit("datasets", path=event.value.strip())
         self.schedule_scan()
