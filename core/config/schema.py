@@ -179,18 +179,12 @@ class FtuiConfig(Section):
             raise ValueError(f"must look like 'path/to/file.py:function_name', not {value!r}")
         return value
 
-    @field_validator("optimizer")
+    @field_validator("optimizer", "lr_scheduler")
     @classmethod
-    def _known_optimizer(cls, value: str) -> str:
-        if value not in OPTIMIZERS:
-            raise ValueError(unknown_choice("optimizer", value, OPTIMIZERS))
-        return value
-
-    @field_validator("lr_scheduler")
-    @classmethod
-    def _known_scheduler(cls, value: str) -> str:
-        if value not in LR_SCHEDULERS:
-            raise ValueError(unknown_choice("lr_scheduler", value, LR_SCHEDULERS))
+    def _known_choice(cls, value: str, info: ValidationInfo) -> str:
+        choices = {"optimizer": OPTIMIZERS, "lr_scheduler": LR_SCHEDULERS}[info.field_name]
+        if value not in choices:
+            raise ValueError(unknown_choice(info.field_name, value, choices))
         return value
 
     @field_validator("chat_template")
