@@ -115,8 +115,21 @@ def test_estimate_reacts_to_every_memory_setting():
         changed = WizardState()
         changed.values[key] = value
         assert backend.estimate(changed, facts, None).total_bytes != base, key
-    more_gpus = WizardState(gpu_count=4)
+    more_gpus = WizardState()
+    more_gpus.gpu_count = 4
     assert backend.estimate(more_gpus, facts, None).note.startswith("no GPU here")
     preset = WizardState(gpu_preset="T4 16G")
     view = backend.estimate(preset, facts, None)
     assert [v.verdict for v in view.verdicts] == ["fits"]
+
+
+def test_gpu_count_is_num_processes_and_one_leaves_the_key_out():
+    state = WizardState()
+    assert state.gpu_count == 1 and "num_processes" not in state.values
+    state.gpu_count = 3
+    assert state.values["num_processes"] == 3
+    assert state.effective_batch == 2 * 4 * 3
+    state.gpu_count = 1
+    assert "num_processes" not in state.values
+    loaded = WizardState(values={"num_processes": 4, "micro_batch_size": 1})
+    assert loaded.gpu_count == 4 and loaded.effective_batch == 4

@@ -318,6 +318,42 @@ async def test_model_step_validates_the_typed_model_and_picks_from_the_catalog(p
         assert not app.screen.query_one("#next", Button).disabled
 
 
+@pytest.mark.slow
+async def test_gpu_count_is_saved_as_num_processes_only_above_one(tiny_config):
+    app = FtuiApp(load_state(tiny_config))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#gpu-count", "2")
+        await settle(pilot)
+        assert app.state.values["num_processes"] == 2
+        assert "x2" in app.screen.query_one("#model-memory", MemoryPanel).view.note  # estimated per GPU
+        await pilot.press("f4")
+        await settle(pilot)
+        batch = str(app.screen.query_one("#effective-batch", Static).render())
+        assert "4 x 2 x 2 GPUs = 16 sequences" in batch  # micro x accumulation x processes
+        await pilot.press("f5")
+        await settle(pilot)
+        await type_into(pilot, "#save-path", "two.yml")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_into(pilot, "#gpu-count", "1")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await type_into(pilot, "#save-path", "one.yml")
+        await pilot.press("enter")
+        await settle(pilot)
+    two = yaml_of(tiny_config.parent / "two.yml")
+    assert two["num_processes"] == 2
+    from ftui.core.config import load_config
+
+    assert load_config(tiny_config.parent / "two.yml").config.effective_batch_size == 16
+    assert "num_processes" not in yaml_of(tiny_config.parent / "one.yml")
+    assert "num_processes" not in tiny_config.read_text()
+
+
 async def test_an_invalid_config_opens_with_its_problems_on_the_right_steps(project):
     path = project / "bad.yml"
     path.write_text(

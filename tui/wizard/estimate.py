@@ -65,5 +65,7 @@ def estimate(state: WizardState, facts: Any, hardware: Any) -> EstimateView:
         where = (
             f"fits on {', '.join(fits[:4])}{'…' if len(fits) > 4 else ''}" if fits else "fits no preset GPU"
         )
-        view.note = f"no GPU here: {where} (choose a GPU above for a verdict)"
+        view.note = f"no GPU here: {where} (choose a GPU above for a verdict)" + (
+            f"; {per_gpu.strip()}" if per_gpu else ""
+        )
     return view

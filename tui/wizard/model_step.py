@@ -13,6 +13,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 DETECTED = "detected"
+GPU_COUNT_HELP = (
+    "GPUs to train on: more than 1 is saved as num_processes (ftui train runs accelerate launch with one "
+    "process per GPU) and multiplies the effective batch"
+)
 
 
 class CatalogLoaded(Message):
@@ -44,7 +48,7 @@ class ModelStep(StepPane):
                         (n, n) for n in backend.gpu_preset_names()
                     ]
                     yield Select(presets, allow_blank=False, id="gpu-preset")
-                    yield Input("1", type="integer", id="gpu-count", tooltip="number of GPUs")
+                    yield Input("1", type="integer", id="gpu-count", tooltip=GPU_COUNT_HELP)
                 yield MemoryPanel(id="model-memory")
                 yield HardwarePanel(id="hardware")
 

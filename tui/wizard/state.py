@@ -54,7 +54,6 @@ class WizardState:
     document: Any = None  # the loaded file's ruamel document: saving over it keeps comments and key order
     load_warnings: list[str] = field(default_factory=list)
     gpu_preset: str | None = None  # a GPU_PRESETS name chosen for "what if", else detected GPUs
-    gpu_count: int = 1
     browse_root: Path | None = None  # where the Data step's file tree starts (default: the config's folder)
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -98,7 +97,22 @@ class WizardState:
         return str(self.values.get("base_model") or "")
 
     @property
+    def gpu_count(self) -> int:
+        """GPUs to train on: the config's `num_processes`, which `ftui train` hands to `accelerate launch`."""
+        try:
+            return max(1, int(self.values.get("num_processes") or 1))
+        except (TypeError, ValueError):
+            return 1  # an invalid value: the Settings step reports it, the estimate assumes one GPU
+
+    @gpu_count.setter
+    def gpu_count(self, count: int) -> None:
+        """More than one GPU is written as `num_processes`; one removes the key (a single process is the
+        default, so a single-GPU config gains no key it did not have)."""
+        self.set("num_processes", count if count > 1 else None)
+
+    @property
     def effective_batch(self) -> int:
+        """Sequences per optimizer step, as core counts them: micro batch x accumulation x processes."""
         micro = int(self.get("micro_batch_size", 1) or 1)
         accumulation = int(self.get("gradient_accumulation_steps", 1) or 1)
         return micro * accumulation * max(1, self.gpu_count)
