@@ -67,7 +67,12 @@ def accelerate_command(
         command += ["--use_deepspeed", "--deepspeed_config_file", str(data["deepspeed"])]
     elif data.get("fsdp"):
         if not cuda:
-            raise UserError("FSDP needs CUDA GPUs here", hint="remove `fsdp:` to train with DDP on CPU")
+            # accelerate enables its FSDP plugin only for GPU-type backends (accelerate/state.py: MULTI_CPU is
+            # not in the list), so on CPU the run would silently be DDP; tests/test_fsdp_cpu.py watches this
+            raise UserError(
+                "FSDP needs CUDA GPUs: on CPU accelerate ignores `fsdp:` and would train plain DDP",
+                hint="remove `fsdp:` and `fsdp_config:`; --num-processes N then trains with DDP (gloo) on CPU",
+            )
         command += _fsdp_args(data["fsdp"], data.get("fsdp_config"))
     elif num_processes > 1:
         # --multi_gpu is accelerate's torch.distributed launcher; on CPU the runner selects the gloo backend
