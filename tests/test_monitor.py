@@ -185,6 +185,47 @@ async def test_quit_without_active_runs_does_not_ask(tmp_path: Path) -> None:
     assert app.return_code == 0
 
 
+SLOW_MERGE = (
+    "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); print('merging', flush=True); "
+    "time.sleep(60)"
+)
+
+
+async def test_quit_during_a_merge_asks_then_waits_or_cancels_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ftui.tui.monitor import launches
+    from ftui.tui.monitor.dialogs import MergeQuitDialog
+
+    pid_file = tmp_path / "merge.pid"
+    monkeypatch.setattr(
+        launches, "merge_command", lambda run_dir: [sys.executable, "-c", SLOW_MERGE, str(pid_file)]
+    )
+    run = write_history(tmp_path / "done", 10, 10, end="finished")
+    app = MonitorApp(run, sampler=fixed_sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: pid_file.is_file() and pid_file.read_text() != "")
+        pid = int(pid_file.read_text())
+        await pilot.press("q")
+        assert isinstance(app.screen, MergeQuitDialog)
+        await pilot.press("q")  # asking twice does not stack dialogs
+        assert len([s for s in app.screen_stack if isinstance(s, MergeQuitDialog)]) == 1
+        await pilot.press("w")  # keep waiting: the app and the merge go on
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, MonitorScreen) and app.is_running
+        assert psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        await pilot.press("q")
+        assert isinstance(app.screen, MergeQuitDialog)
+        await pilot.press(
+            "c"
+        )  # quit and cancel: the merge process is terminated and reaped, then the app exits
+        await wait_until(pilot, lambda: not app.is_running)
+    assert not psutil.pid_exists(pid)
+    assert app.return_code == 0
+
+
 async def test_attach_to_finished_run_started_elsewhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

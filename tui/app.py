@@ -131,7 +131,7 @@ class FtuiApp(App[int]):
         launch_and_monitor(self, Path(config_path))
 
     async def action_quit(self) -> None:
-        """Quit; when trainers launched from here still run, ask whether to keep or stop them."""
+        """Quit; when trainers or a merge launched from here still run, ask what to do with them first."""
         if getattr(self, "_ftui_launches", None) is None:
             self.exit()
             return

@@ -2,7 +2,7 @@
 
 Other parts of the TUI use: `MonitorScreen(run_dir)`, `RunsScreen(workspace)`, `CompareScreen(run_dirs)`,
 `launch_and_monitor(app, config_path)` (start `ftui train` and watch it), `request_quit(app)` (quit, asking
-first about trainers the app launched that still run) and `MonitorApp`.
+first about merges and trainers the app launched that still run) and `MonitorApp`.
 """
 
 from ftui.tui.monitor.app import MonitorApp

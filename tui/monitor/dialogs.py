@@ -1,4 +1,4 @@
-"""Modal questions: confirm a destructive action, and what to do with running trainers on quit."""
+"""Modal questions: confirm a destructive action, and what to do with running trainers or merges on quit."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 DIALOG_CSS = """
-ConfirmDialog, QuitDialog { align: center middle; }
-ConfirmDialog > Vertical, QuitDialog > Vertical {
+ConfirmDialog, QuitDialog, MergeQuitDialog { align: center middle; }
+ConfirmDialog > Vertical, QuitDialog > Vertical, MergeQuitDialog > Vertical {
     width: 72; height: auto; padding: 1 2; border: thick $warning; background: $surface;
 }
-ConfirmDialog Horizontal, QuitDialog Horizontal { height: auto; margin-top: 1; }
-ConfirmDialog Button, QuitDialog Button { margin-right: 2; }
+ConfirmDialog Horizontal, QuitDialog Horizontal, MergeQuitDialog Horizontal { height: auto; margin-top: 1; }
+ConfirmDialog Button, QuitDialog Button, MergeQuitDialog Button { margin-right: 2; }
 """
 
 
@@ -69,6 +69,38 @@ class QuitDialog(ModalScreen[str]):
                 yield Button("Keep running (k)", variant="primary", id="keep")
                 yield Button("Stop gracefully (s)", variant="warning", id="stop")
                 yield Button("Cancel", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(str(event.button.id))
+
+    def action_answer(self, value: str) -> None:
+        self.dismiss(value)
+
+
+class MergeQuitDialog(ModalScreen[str]):
+    """Quitting while a merge started here still runs: keep waiting for it, or quit and cancel it."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [
+        Binding("w,escape", "answer('wait')", "Keep waiting"),
+        Binding("c", "answer('cancel')", "Quit and cancel the merge"),
+    ]
+
+    def __init__(self, run_names: list[str]) -> None:
+        super().__init__()
+        self.run_names = run_names
+
+    def compose(self) -> ComposeResult:
+        names = ", ".join(self.run_names)
+        with Vertical():
+            yield Static(
+                f"A merge is still running: {names}.\n\n"
+                "Keep waiting for it (you are told when the merged model is saved), or quit and cancel it "
+                "(run `ftui merge` on the run later)?"
+            )
+            with Horizontal():
+                yield Button("Keep waiting (w)", variant="primary", id="wait")
+                yield Button("Quit and cancel it (c)", variant="warning", id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(str(event.button.id))

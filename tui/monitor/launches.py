@@ -1,4 +1,4 @@
-"""Trainers launched by this app, and quitting safely while they run.
+"""Trainers and merges launched by this app, and quitting safely while they run.
 
 The registry lives on the App (not on a screen: popping the monitor must not lose the handle), reaps exited
 children on a timer so none stays a zombie, and `request_quit(app)` asks what to do with active ones.
@@ -12,15 +12,18 @@ from pathlib import Path
 
 from ftui.core.launch import LaunchedRun, launch_training, resume_run
 from textual.app import App
+from textual.worker import Worker
 
 STOP_TIMEOUT_S = 600.0
+MERGE_TERMINATE_S = 10.0  # a cancelled merge gets this long after SIGTERM before it is killed
 
 
 class LaunchRegistry:
-    """Handles of the trainers this app started, by run directory."""
+    """Handles of the trainers (and the merge workers) this app started, by run directory."""
 
     def __init__(self) -> None:
         self.runs: dict[Path, LaunchedRun] = {}
+        self.merges: dict[Path, Worker] = {}
 
     def add(self, launched: LaunchedRun) -> LaunchedRun:
         self.runs[launched.run_dir.resolve()] = launched
@@ -35,6 +38,9 @@ class LaunchRegistry:
 
     def active(self) -> list[LaunchedRun]:
         return [r for r in self.runs.values() if r.running]
+
+    def active_merges(self) -> dict[Path, Worker]:
+        return {run_dir: worker for run_dir, worker in self.merges.items() if not worker.is_finished}
 
 
 def registry_of(app: App) -> LaunchRegistry:
@@ -62,10 +68,20 @@ def resume_in_app(app: App, run_dir: str | Path, **kwargs) -> LaunchedRun:
 
 
 def request_quit(app: App) -> None:
-    """Quit now, or first ask whether to keep or stop the trainers this app launched that still run."""
-    from ftui.tui.monitor.dialogs import QuitDialog, StoppingDialog
+    """Quit now, or first ask: whether to wait for a running merge or cancel it, then whether to keep or stop
+    the trainers this app launched that still run."""
+    from ftui.tui.monitor.dialogs import MergeQuitDialog, QuitDialog, StoppingDialog
 
-    if isinstance(app.screen, (QuitDialog, StoppingDialog)):  # already asking or stopping
+    if isinstance(app.screen, (QuitDialog, StoppingDialog, MergeQuitDialog)):  # already asking or stopping
+        return
+    merges = registry_of(app).active_merges()
+    if merges:
+
+        def merge_answered(choice: str | None) -> None:
+            if choice == "cancel":
+                app.run_worker(_cancel_merges_then_quit(app), group="ftui-quit", exclusive=True)
+
+        app.push_screen(MergeQuitDialog([run_dir.name for run_dir in merges]), merge_answered)
         return
     active = registry_of(app).active()
     if not active:
@@ -98,23 +114,38 @@ async def _stop_all_then_exit(app: App) -> None:
     app.exit()
 
 
+async def _cancel_merges_then_quit(app: App) -> None:
+    """Cancel the running merges, wait until their processes are gone, then quit as usual (which still asks
+    about running trainers)."""
+    merges = list(registry_of(app).active_merges().values())
+    for worker in merges:
+        worker.cancel()
+    while not all(worker.is_finished for worker in merges):  # each worker terminates and reaps its process
+        await asyncio.sleep(0.05)
+    request_quit(app)
+
+
+def merge_command(run_dir: Path) -> list[str]:
+    """`ftui merge RUN_DIR` with this interpreter (tests replace it with a slow fake)."""
+    import sys
+
+    return [sys.executable, "-m", "ftui.tui.cli", "merge", str(run_dir)]
+
+
 def merge_in_app(app: App, run_dir: str | Path) -> None:
-    """Run `ftui merge RUN_DIR` as a subprocess in an app worker; notify when it ends (log in merge.log)."""
-    app.run_worker(_merge(app, Path(run_dir)), group="ftui-merge", exclusive=True)
+    """Run `ftui merge RUN_DIR` as a subprocess in an app worker; notify when it ends (log in merge.log).
+    The worker is registered, so quitting while it runs asks first."""
+    run_dir = Path(run_dir)
+    worker = app.run_worker(_merge(app, run_dir), group="ftui-merge", exclusive=True)
+    registry_of(app).merges[run_dir.resolve()] = worker
 
 
 async def _merge(app: App, run_dir: Path) -> None:
-    import sys
-
     log_path = run_dir / "merge.log"
     app.notify(f"Merging the adapter of {run_dir.name}…", title="Merge")
     with open(log_path, "ab") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ftui.tui.cli",
-            "merge",
-            str(run_dir),
+            *merge_command(run_dir),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
@@ -123,9 +154,13 @@ async def _merge(app: App, run_dir: Path) -> None:
         try:
             code = await process.wait()
         finally:
-            if process.returncode is None:
+            if process.returncode is None:  # cancelled (quit, or a second merge replaced this one)
                 process.terminate()
-                await process.wait()
+                try:
+                    await asyncio.wait_for(process.wait(), MERGE_TERMINATE_S)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
     if code == 0:
         app.notify(f"Merged model saved (see {log_path}).", title="Merge done")
     else:
