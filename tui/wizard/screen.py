@@ -7,6 +7,7 @@ synchronously on every change so the memory panels update in the same frame.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from ftui.tui.wizard import backend
@@ -26,6 +27,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Static, Tabs
+
+# transformers' lazy module is not thread-safe on first use: the facts and tokenizer workers, started together
+# when the wizard opens on the Data step, otherwise fail with "cannot import name ..." (one loads at a time).
+TRANSFORMERS_LOCK = threading.Lock()
 
 
 class Loaded(Message):
@@ -210,14 +215,18 @@ class WizardScreen(Screen):
     @work(thread=True, exclusive=True, group="facts", exit_on_error=False)
     def load_facts(self, model: str) -> None:
         try:
-            self.post_message(Loaded("facts", model, backend.load_facts(model)))
+            with TRANSFORMERS_LOCK:
+                facts = backend.load_facts(model)
+            self.post_message(Loaded("facts", model, facts))
         except Exception as err:  # noqa: BLE001 - shown to the user, never a traceback
             self.post_message(Loaded("facts", model, error=backend.describe_error(err)))
 
     @work(thread=True, exclusive=True, group="tokenizer", exit_on_error=False)
     def load_tokenizer(self, model: str) -> None:
         try:
-            self.post_message(Loaded("tokenizer", model, backend.load_tokenizer(self.state)))
+            with TRANSFORMERS_LOCK:
+                tokenizer = backend.load_tokenizer(self.state)
+            self.post_message(Loaded("tokenizer", model, tokenizer))
         except Exception as err:  # noqa: BLE001
             self.post_message(Loaded("tokenizer", model, error=backend.describe_error(err)))
 
