@@ -224,9 +224,15 @@ class _Writer:
         self.file.flush()
 
 
+MAX_WAIT_S = 120.0  # a test that failed before releasing us must not leave this process behind for ever
+
+
 def _wait_for_continue(run_dir: Path, stop_requested) -> None:
     marker = run_dir / "continue"
+    deadline = time.monotonic() + MAX_WAIT_S
     while not marker.exists() and not stop_requested():
+        if time.monotonic() > deadline:
+            sys.exit(3)
         time.sleep(0.02)
     marker.unlink(missing_ok=True)
 
