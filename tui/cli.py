@@ -38,8 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_parser(name: str) -> argparse.ArgumentParser:
-    module = importlib.import_module(f"ftui.tui.commands.{name}")
+def _command_parser(name: str, module) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"ftui {name}", description=COMMANDS[name])
     module.add_arguments(parser)
     return parser
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         name = argv[0]
         module = importlib.import_module(f"ftui.tui.commands.{name}")
-        args = _command_parser(name).parse_args(argv[1:])
+        args = _command_parser(name, module).parse_args(argv[1:])
         if isinstance(getattr(args, "config", None), str):
             args.config = config_argument(args.config)
         return _run_guarded(lambda: module.run(args))
