@@ -19,7 +19,7 @@ import json
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ftui.core.memory import EstimateInput, breakdown
@@ -183,7 +183,7 @@ def _versions() -> dict[str, str]:
         "peft": peft.__version__,
         "bitsandbytes": bitsandbytes.__version__,
         "python": platform.python_version(),
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
 
 

@@ -11,14 +11,73 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
 EVENTS_FILE = "events.jsonl"
-EVENT_TYPES = ("run_started", "step", "eval", "checkpoint", "warning", "stopped", "finished", "failed")
+EVENT_TYPES = (
+    "run_started",
+    "step",
+    "eval",
+    "checkpoint",
+    "warning",
+    "pushed",
+    "stopped",
+    "finished",
+    "failed",
+)
 TERMINAL_EVENTS = ("stopped", "finished", "failed")
+# The fields of each event type (docs/events.md): (always present, present when they apply). A strict
+# EventWriter refuses an event that misses one of the first or carries a field in neither; the tests'
+# fake trainer writes strictly and real runs are checked with `schema_problems`, so a schema change
+# breaks both the monitor tests and the trainer tests until they agree again.
+# Preference runs' step metrics (core/preference/trainers.py FLAT_METRICS); eval events carry them with `eval_`.
+PREFERENCE_METRICS: tuple[str, ...] = (
+    "rewards_chosen", "rewards_rejected", "rewards_margin", "rewards_accuracy", "logps_chosen", "logps_rejected",
+    "log_odds_ratio", "log_odds_chosen", "nll_loss", "kl",
+)  # fmt: skip
+EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "run_started": (
+        ("run_id", "config", "estimate", "world_size", "device", "device_name", "precision", "loss_impl",
+         "total_steps", "num_epochs", "steps_per_epoch", "resumed_from_step", "pid", "train_examples",
+         "eval_examples", "packed", "trainable_params", "total_params", "trackers", "hub"),
+        ("method", "preference"),
+    ),
+    "step": (
+        ("step", "total_steps", "epoch", "loss", "lr", "grad_norm", "tokens_per_s", "trained_tokens_per_s",
+         "samples_per_s", "tokens", "trained_tokens", "elapsed_s", "eta_s", "rss", "mem_allocated",
+         "mem_reserved", "mem_peak"),
+        PREFERENCE_METRICS,
+    ),
+    "eval": (
+        ("step", "epoch", "eval_loss"),
+        ("assertion_pass_rate", "assertion_total", "samples", *(f"eval_{k}" for k in PREFERENCE_METRICS)),
+    ),
+    "checkpoint": (("step", "path"), ()),
+    "warning": (("message",), ("step", "kind", "hint")),
+    "pushed": (("step", "repo", "url", "commit", "what", "files"), ()),
+    "stopped": (("step", "reason", "checkpoint"), ()),
+    "finished": (("step", "final_loss", "best_eval_loss", "output_dir", "elapsed_s"), ("adapter_dir", "model_dir")),
+    "failed": (("step", "error_class", "message", "traceback_tail", "hint"), ("suggestions",)),
+}  # fmt: skip
+
+
+def schema_problems(event: dict[str, Any]) -> list[str]:
+    """What makes `event` differ from the schema: unknown type, wrong version, missing or unknown fields."""
+    kind = event.get("type")
+    if kind not in EVENT_FIELDS:
+        return [f"unknown event type {kind!r}"]
+    required, optional = EVENT_FIELDS[kind]
+    problems = [] if event.get("v") == SCHEMA_VERSION else [f"{kind}: v is {event.get('v')!r}"]
+    if not isinstance(event.get("time"), float):
+        problems.append(f"{kind}: time must be a float (Unix seconds)")
+    problems += [f"{kind}: missing field {name!r}" for name in required if name not in event]
+    known = {"type", "v", "time", *required, *optional}
+    problems += [f"{kind}: unknown field {name!r}" for name in event if name not in known]
+    return problems
 
 
 def _clean(value: Any) -> Any:
@@ -33,24 +92,59 @@ def _clean(value: Any) -> Any:
 
 
 class EventWriter:
-    """Appends events to events.jsonl; each line is written and flushed whole."""
+    """Appends events to events.jsonl; each line is written and flushed whole. `secrets` (the config's
+    credential values, core/config/secrets.py) never reach the file: any string holding one shows ***.
+    `strict` refuses events that differ from EVENT_FIELDS; `clock` gives the `time` field (tests fix it)."""
 
-    def __init__(self, run_dir: str | Path, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        run_dir: str | Path,
+        enabled: bool = True,
+        secrets: tuple[str, ...] = (),
+        *,
+        strict: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = Path(run_dir) / EVENTS_FILE
         self.enabled = enabled
+        self.secrets = tuple(s for s in secrets if s)
+        self.strict = strict
+        self.clock = clock
         self._file = None
         if enabled:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the run
 
-    def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
+    def event(self, event_type: str, **fields: Any) -> dict[str, Any]:
+        """The event as it will be written (checked against the schema when strict), without writing it."""
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event_type!r}")
-        event = {"type": event_type, "v": SCHEMA_VERSION, "time": time.time(), **fields}
+        event = {"type": event_type, "v": SCHEMA_VERSION, "time": float(self.clock()), **fields}
+        if self.strict and (problems := schema_problems(event)):
+            raise ValueError("; ".join(problems))
+        return event
+
+    def line(self, event: dict[str, Any]) -> str:
+        """The JSON line for an event: non-finite floats as strings, secrets masked."""
+        clean = _clean(event)
+        if self.secrets:
+            from ftui.core.config.secrets import scrub
+
+            clean = scrub(clean, self.secrets)
+        return json.dumps(clean, ensure_ascii=False) + "\n"
+
+    def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
+        return self.write(self.event(event_type, **fields))
+
+    def write(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Append an event made by `event` (or by another writer with the same rules); flushed, and synced
+        to disk when it ends the run."""
+        if self.strict and (problems := schema_problems(event)):
+            raise ValueError("; ".join(problems))
         if self._file is not None:
-            self._file.write(json.dumps(_clean(event), ensure_ascii=False) + "\n")
+            self._file.write(self.line(event))
             self._file.flush()
-            if event_type in TERMINAL_EVENTS:
+            if event["type"] in TERMINAL_EVENTS:
                 os.fsync(self._file.fileno())
         return event
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ftui.core.errors import UserError
+
 # Bump when the saved layout or the meaning of a column changes.
 FORMAT_VERSION = 1
 
@@ -49,10 +51,24 @@ TOKEN_SETTINGS = (
     "val_set_size",
     "seed",
     "skip_bad_rows",
+    "dataset_exact_deduplication",
+    "dataset_near_deduplication",
+    "dataset_drop",
+    "dataset_quality",
+    "eot_tokens",
+    "default_system_message",
 )
 
 # ftui code whose changes can change tokens (paths as in the repository; installed under ftui/core).
-TOKEN_CODE = ("core/templates", "core/data", "core/tokenizer.py", "core/preprocess", "core/preprocess.py")
+TOKEN_CODE = (
+    "core/templates",
+    "core/data",
+    "core/tokenizer.py",
+    "core/preprocess",
+    "core/preprocess.py",
+    "core/quality",
+    "core/assertions.py",
+)
 
 _CHUNK = 1 << 20
 
@@ -120,13 +136,13 @@ def _hub_tokenizer_digest(repo_id: str) -> str:
 
 def config_tokenizer_digest(config: Any) -> str:
     """The tokenizer part of the fingerprint for a config (`tokenizer_config`, else `base_model`)."""
-    from ftui.core.models.source import resolve_model
+    from ftui.core.tokenizer import tokenizer_source
 
     name = config.tokenizer_config or config.base_model
     folder = config.resolve_path(name)
     if folder.is_dir() and not (folder / "config.json").exists():  # a tokenizer-only folder
         return tokenizer_digest(folder)
-    source = resolve_model(name, base_dir=config.base_dir)
+    source = tokenizer_source(name, base_dir=config.base_dir)  # the embedded model: its tokenizer folder
     if source.kind == "hub":
         return _hub_tokenizer_digest(source.path)
     return tokenizer_digest(Path(source.path), source.gguf_file)
@@ -163,13 +179,12 @@ def code_digest() -> str:
 
 def _jinja_text(config: Any, value: str | None) -> str | None:
     """`chat_template_jinja` may be the template itself or a path to it; hash what it means."""
-    if not value:
-        return value
-    if "\n" not in value and "{" not in value:
-        candidate = config.resolve_path(value)
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    return value
+    from ftui.core.templates.library import jinja_text
+
+    try:
+        return jinja_text(config, value)
+    except UserError:
+        return value  # a missing file fails later, where the template is built, with its own message
 
 
 def fingerprint_inputs(config: Any) -> dict[str, Any]:
@@ -181,18 +196,33 @@ def fingerprint_inputs(config: Any) -> dict[str, Any]:
             value = value.model_dump(mode="json")
         settings[key] = value
     settings["chat_template_jinja"] = _jinja_text(config, settings["chat_template_jinja"])
-    datasets = []
-    for dataset in config.datasets:
-        item = dataset_digest(config, dataset)
-        item["entry"]["chat_template_jinja"] = _jinja_text(config, dataset.chat_template_jinja)
-        datasets.append(item)
+    if "assertion_failed" in (getattr(config, "dataset_drop", None) or []) and config.eval_assertions:
+        file_part = config.eval_assertions.rsplit(":", 1)[0]  # the rows dropped depend on the function's code
+        path = config.resolve_path(file_part)
+        settings["eval_assertions"] = [config.eval_assertions, path_digest(path) if path.is_file() else None]
+
+    def digests(entries: Any) -> list[dict[str, Any]]:
+        out = []
+        for dataset in entries:
+            item = dataset_digest(config, dataset)
+            item["entry"]["chat_template_jinja"] = _jinja_text(config, dataset.chat_template_jinja)
+            out.append(item)
+        return out
+
     return {
         "format": FORMAT_VERSION,
         "settings": settings,
-        "datasets": datasets,
+        "datasets": digests(training_datasets(config)),
+        "test_datasets": digests(getattr(config, "test_datasets", None) or []),
         "tokenizer": config_tokenizer_digest(config),
         "code": code_digest(),
     }
+
+
+def training_datasets(config: Any) -> list[Any]:
+    """`datasets` plus the `pretraining_dataset` entries (as completion data) of a config object."""
+    entries = getattr(config, "training_datasets", None)
+    return list(entries) if entries is not None else list(config.datasets)
 
 
 def preprocess_fingerprint(config: Any) -> str:

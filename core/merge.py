@@ -36,8 +36,8 @@ def _base_dtype(base_path: str, info: dict[str, Any], requested: str) -> Any:
     return getattr(torch, name) if name in ("float16", "bfloat16", "float32") else torch.float32
 
 
-def merge_run(run_dir: str | Path, out_dir: str | Path | None = None, dtype: str = "auto") -> Path:
-    """Merge and save; returns the folder of the merged model (default RUN_DIR/merged)."""
+def load_merged(run_dir: str | Path, dtype: str = "auto") -> tuple[Any, Any, str]:
+    """(merged model, tokenizer, base model path) of a LoRA run, merged in memory (nothing written)."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -70,6 +70,15 @@ def merge_run(run_dir: str | Path, out_dir: str | Path | None = None, dtype: str
     merged.config.use_cache = True
     tok_dir = root if (root / "tokenizer_config.json").exists() else weights
     tokenizer = AutoTokenizer.from_pretrained(tok_dir)
+    return merged, tokenizer, base_path
+
+
+def merge_run(run_dir: str | Path, out_dir: str | Path | None = None, dtype: str = "auto") -> Path:
+    """Merge and save; returns the folder of the merged model (default RUN_DIR/merged)."""
+    root = Path(run_dir)
+    merged, tokenizer, base_path = load_merged(root, dtype)
+    weights = model_dir_of(root)
+    torch_dtype = merged.dtype
 
     target = Path(out_dir) if out_dir else root / "merged"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -181,13 +181,20 @@ class PackedCollator:
     from position_ids. Padding gets its own position run starting at 0, so it forms a separate, fully ignored
     segment. The model must run with use_cache=False (the Trainer's default): with a cache, transformers
     does not derive the packed mask. `pad_to_multiple_of` keeps shapes stable; `pad_to` pads every batch to a fixed length
-    (pad_to_sequence_len).
+    (pad_to_sequence_len). `flatten` (FlashAttention) puts the whole batch in one unpadded row instead.
     """
 
-    def __init__(self, pad_token_id: int, pad_to: int | None = None, pad_to_multiple_of: int | None = None):
+    def __init__(
+        self,
+        pad_token_id: int,
+        pad_to: int | None = None,
+        pad_to_multiple_of: int | None = None,
+        flatten: bool = False,
+    ):
         self.pad_token_id = pad_token_id
         self.pad_to = pad_to
         self.pad_to_multiple_of = pad_to_multiple_of
+        self.flatten = flatten
 
     def _target_length(self, longest: int) -> int:
         length = max(longest, self.pad_to or 0)
@@ -200,6 +207,8 @@ class PackedCollator:
 
         if not features:
             raise ValueError("PackedCollator received an empty batch")
+        if self.flatten:
+            return self._flat(features)
         length = self._target_length(max(len(f["input_ids"]) for f in features))
         batch: dict[str, list[list[int]]] = {"input_ids": [], "labels": [], "position_ids": []}
         for feature in features:
@@ -209,3 +218,17 @@ class PackedCollator:
             batch["labels"].append(list(feature["labels"]) + [IGNORE_INDEX] * pad)
             batch["position_ids"].append(list(feature["position_ids"]) + list(range(pad)))
         return {key: torch.tensor(value, dtype=torch.long) for key, value in batch.items()}
+
+    @staticmethod
+    def _flat(features: Sequence[Mapping[str, Sequence[int]]]) -> dict[str, Any]:
+        """All rows as one [1, tokens] row, no padding (transformers' DataCollatorWithFlattening layout).
+        FlashAttention finds the examples from position_ids only in a batch of one row (transformers'
+        `_is_packed_sequence`), and then runs varlen attention with per-example boundaries; in a batch of
+        several packed rows it would run plain causal attention across the examples of a row."""
+        import torch
+
+        batch: dict[str, list[int]] = {"input_ids": [], "labels": [], "position_ids": []}
+        for feature in features:
+            for key in batch:
+                batch[key] += list(feature[key])
+        return {key: torch.tensor([value], dtype=torch.long) for key, value in batch.items()}

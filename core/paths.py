@@ -28,3 +28,35 @@ def config_argument(name: str) -> str:
     if name == "demo" and not Path(name).is_file():
         return str(templates_dir() / "configs" / "demo.yml")
     return name
+
+
+def package_dirs() -> list[Path]:
+    """The folders of ftui's own code and data (read-only in an install: ftui never writes into them).
+
+    Found through the import system without importing them: core/ never imports the UI.
+    """
+    import importlib.util
+
+    folders = []
+    for name in ("ftui.core", "ftui.tui", "ftui.templates"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            folders.append(Path(spec.origin).parent.resolve())
+    return folders
+
+
+def inside_package(path: str | Path) -> bool:
+    target = Path(path).expanduser().resolve()
+    return any(target == folder or folder in target.parents for folder in package_dirs())
+
+
+def refuse_package_write(path: str | Path, what: str) -> None:
+    """A UserError when `path` lies inside ftui's installed package (the shipped demo's folder, say)."""
+    if inside_package(path):
+        from ftui.core.errors import UserError
+
+        raise UserError(
+            f"{what} {Path(path).expanduser().resolve()} is inside ftui's installed package",
+            "ftui never writes there: use a folder of yours (relative output_dir is relative to the "
+            "working directory)",
+        )

@@ -68,6 +68,8 @@ class RunSummary:
     duration_s: float | None
     started: float | None
     error: str | None = None
+    destinations: tuple = ()  # core/destinations.py: where the run logged and pushed
+    method: str = "sft"  # or the preference method (rl:)
 
 
 class RunState:
@@ -86,10 +88,16 @@ class RunState:
         self.lr = BucketSeries(capacity)
         self.eval_loss = BucketSeries(capacity)
         self.pass_rate = BucketSeries(capacity)
+        # preference runs (rl:): reward margin and accuracy of the train steps and the evals
+        self.rewards_margin = BucketSeries(capacity)
+        self.rewards_accuracy = BucketSeries(capacity)
+        self.eval_rewards_margin = BucketSeries(capacity)
+        self.eval_rewards_accuracy = BucketSeries(capacity)
         self.tokens_per_s: deque[float] = deque(maxlen=120)
         self.trained_tokens_per_s: deque[float] = deque(maxlen=120)
         self.warnings: deque[dict[str, Any]] = deque(maxlen=200)
         self.checkpoints: deque[dict[str, Any]] = deque(maxlen=50)
+        self.pushes: deque[dict[str, Any]] = deque(maxlen=50)  # `pushed` events (Hub)
         self.notices: deque[dict[str, Any]] = deque(maxlen=200)  # warnings, checkpoints, evals, start/end
         self.notice_count = 0
         self.best_eval_loss: float | None = None
@@ -149,13 +157,22 @@ class RunState:
             self.checkpoints.append(event)
         elif kind == "warning":
             self.warnings.append(event)
+        elif kind == "pushed":
+            self.pushes.append(event)
         elif kind in TERMINAL_EVENTS:
             self.terminal = event
 
     def _on_started(self, event: dict[str, Any]) -> None:
         resumed = int(number(event.get("resumed_from_step")) or 0)
         if self.started is not None or resumed:
-            for series in (self.loss, self.loss_ema, self.lr, self.eval_loss, self.pass_rate):
+            for series in (
+                self.loss,
+                self.loss_ema,
+                self.lr,
+                self.eval_loss,
+                self.pass_rate,
+                *self._reward_series(),
+            ):
                 series.truncate_after(resumed)
             self._ema = Ema(self._smoothing)
             if self.loss_ema.last is not None:  # continue the smoothed curve where it stopped
@@ -177,6 +194,7 @@ class RunState:
         lr = number(event.get("lr"))
         if lr is not None:
             self.lr.append(step, lr)
+        self._rewards(event, step, "")
         for key, target in (
             ("tokens_per_s", self.tokens_per_s),
             ("trained_tokens_per_s", self.trained_tokens_per_s),
@@ -198,6 +216,27 @@ class RunState:
         rate = number(event.get("assertion_pass_rate"))
         if rate is not None:
             self.pass_rate.append(step, rate)
+        self._rewards(event, step, "eval_")
+
+    def _reward_series(self) -> tuple[BucketSeries, ...]:
+        return (
+            self.rewards_margin,
+            self.rewards_accuracy,
+            self.eval_rewards_margin,
+            self.eval_rewards_accuracy,
+        )
+
+    def _rewards(self, event: dict[str, Any], step: float, prefix: str) -> None:
+        for key in ("rewards_margin", "rewards_accuracy"):
+            value = number(event.get(prefix + key))
+            if value is not None and math.isfinite(value):
+                getattr(self, prefix + key).append(step, value)
+
+    @property
+    def method(self) -> str:
+        """ "sft" or the preference method (run_started's `method`, else the config's `rl:`)."""
+        started = self.started or {}
+        return str(started.get("method") or (started.get("config") or {}).get("rl") or "sft")
 
     # --- derived -------------------------------------------------------------------------------------
     @property
@@ -296,7 +335,16 @@ class RunState:
             duration_s=self.duration_s,
             started=started,
             error=self.error,
+            destinations=tuple(self.destinations),
+            method=self.method,
         )
+
+    @property
+    def destinations(self) -> list:
+        """Where the run logs (trackers) and pushes (Hub), as core/destinations.py words it."""
+        from ftui.core.destinations import destinations
+
+        return destinations(self.started, self.pushes, self.warnings)
 
     def read_all(self) -> RunState:
         """Catch up fully (for listings and tests)."""

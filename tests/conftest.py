@@ -118,5 +118,5 @@ def tiny_mistral_model_dir(mistral_tokenizer_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     if not SHARED_DATASETS.exists():
-        pytest.skip(f"shared datasets not found at {SHARED_DATASETS}")
+        pytest.fail(f"shared datasets not found at {SHARED_DATASETS}: these tests read ../shared/datasets next to the checkout", pytrace=False)
     return SHARED_DATASETS

@@ -9,6 +9,9 @@ watchdog `warning` at step 7; SIGTERM -> `checkpoint` + `stopped`, exit 0; `--fa
 traceback tail and hint, exit 1; else `finished`. `--pause-at K` idles after step K until SIGTERM or the
 file RUN_DIR/continue appears; `--partial-at K` writes half of step K's line, waits for RUN_DIR/continue, then
 completes it. `write_history()` writes the same events synchronously with fixed times for snapshot tests.
+
+Every event is made and written by core's strict `EventWriter` (core/events.py): a change to the event schema
+breaks this fake, and so the monitor tests, until the fake writes what `ftui train` writes.
 """
 
 from __future__ import annotations
@@ -23,32 +26,43 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ftui.core.events import EventWriter
+
 T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC: fixed times for deterministic pictures
 SECONDS_PER_STEP = 0.8
 MIB = 1 << 20
 
 
+def make_event(now: float, event_type: str, **fields: Any) -> dict[str, Any]:
+    """An event as core's EventWriter makes it (type, schema version, time; fields checked), at `now`."""
+    return EventWriter(".", enabled=False, strict=True, clock=lambda: now).event(event_type, **fields)
+
+
 def started_event(total: int, pid: int, now: float, resumed_from: int = 0) -> dict[str, Any]:
-    return {
-        "type": "run_started",
-        "v": 1,
-        "time": now,
-        "run_id": "fake-run",
-        "config": {"base_model": "HuggingFaceTB/SmolLM2-135M-Instruct", "adapter": "lora", "lora_r": 16},
-        "estimate": {"total_bytes": 3 * (1 << 30)},
-        "world_size": 1,
-        "device": "cpu",
-        "device_name": "CPU (2 cores)",
-        "total_steps": total,
-        "num_epochs": 2,
-        "steps_per_epoch": max(1, total // 2),
-        "resumed_from_step": resumed_from,
-        "pid": pid,
-        "train_examples": 400,
-        "eval_examples": 20,
-        "trainable_params": 4_884_480,
-        "total_params": 139_400_000,
-    }
+    return make_event(
+        now,
+        "run_started",
+        run_id="fake-run",
+        config={"base_model": "HuggingFaceTB/SmolLM2-135M-Instruct", "adapter": "lora", "lora_r": 16},
+        estimate={"total_bytes": 3 * (1 << 30)},
+        world_size=1,
+        device="cpu",
+        device_name="CPU (2 cores)",
+        precision="fp32",
+        loss_impl="plain",
+        total_steps=total,
+        num_epochs=2,
+        steps_per_epoch=max(1, total // 2),
+        resumed_from_step=resumed_from,
+        pid=pid,
+        train_examples=400,
+        eval_examples=20,
+        packed=False,
+        trainable_params=4_884_480,
+        total_params=139_400_000,
+        trackers=[],
+        hub=None,
+    )
 
 
 def loss_at(step: int) -> float:
@@ -64,40 +78,42 @@ def lr_at(step: int, total: int) -> float:
 
 def step_event(step: int, total: int, now: float) -> dict[str, Any]:
     steps_per_epoch = max(1, total // 2)
-    return {
-        "type": "step",
-        "v": 1,
-        "time": now,
-        "step": step,
-        "total_steps": total,
-        "epoch": round(step / steps_per_epoch, 4),
-        "loss": round(loss_at(step), 6),
-        "lr": lr_at(step, total),
-        "grad_norm": 1.0 + 0.1 * math.cos(step),
-        "tokens_per_s": 1500.0 + 120.0 * math.sin(step / 3.0),
-        "trained_tokens_per_s": 900.0 + 80.0 * math.sin(step / 3.0),
-        "samples_per_s": 3.2,
-        "elapsed_s": step * SECONDS_PER_STEP,
-        "eta_s": (total - step) * SECONDS_PER_STEP,
-        "mem_allocated": None,
-        "mem_reserved": None,
-        "mem_peak": None,
-        "rss": 700 * MIB + step * MIB,
-    }
+    tokens_per_s = 1500.0 + 120.0 * math.sin(step / 3.0)
+    trained_per_s = 900.0 + 80.0 * math.sin(step / 3.0)
+    return make_event(
+        now,
+        "step",
+        step=step,
+        total_steps=total,
+        epoch=round(step / steps_per_epoch, 4),
+        loss=round(loss_at(step), 6),
+        lr=lr_at(step, total),
+        grad_norm=1.0 + 0.1 * math.cos(step),
+        tokens_per_s=tokens_per_s,
+        trained_tokens_per_s=trained_per_s,
+        samples_per_s=3.2,
+        tokens=round(tokens_per_s * SECONDS_PER_STEP),
+        trained_tokens=round(trained_per_s * SECONDS_PER_STEP),
+        elapsed_s=step * SECONDS_PER_STEP,
+        eta_s=(total - step) * SECONDS_PER_STEP,
+        mem_allocated=None,
+        mem_reserved=None,
+        mem_peak=None,
+        rss=700 * MIB + step * MIB,
+    )
 
 
 def eval_event(step: int, total: int, now: float) -> dict[str, Any]:
     passed = min(1.0, 0.2 + step / max(1, total))
-    return {
-        "type": "eval",
-        "v": 1,
-        "time": now,
-        "step": step,
-        "epoch": round(step / max(1, total // 2), 4),
-        "eval_loss": round(loss_at(step) + 0.08, 6),
-        "assertion_pass_rate": round(passed, 3),
-        "assertion_total": 10,
-        "samples": [
+    return make_event(
+        now,
+        "eval",
+        step=step,
+        epoch=round(step / max(1, total // 2), 4),
+        eval_loss=round(loss_at(step) + 0.08, 6),
+        assertion_pass_rate=round(passed, 3),
+        assertion_total=10,
+        samples=[
             {
                 "prompt": "errors in checkout over the last hour [count by service]",
                 "expected": '{"filter": "level=error", "service": "checkout", "range": "1h"}',
@@ -111,7 +127,7 @@ def eval_event(step: int, total: int, now: float) -> dict[str, Any]:
                 "passed": False,
             },
         ],
-    }
+    )
 
 
 def events_for_step(step: int, total: int, now: float, run_dir: Path) -> list[dict[str, Any]]:
@@ -119,66 +135,52 @@ def events_for_step(step: int, total: int, now: float, run_dir: Path) -> list[di
     if step % 5 == 0:
         events.append(eval_event(step, total, now))
     if step % 10 == 0:
-        events.append(
-            {
-                "type": "checkpoint",
-                "v": 1,
-                "time": now,
-                "step": step,
-                "path": str(run_dir / f"checkpoint-{step}"),
-            }
-        )
+        events.append(make_event(now, "checkpoint", step=step, path=str(run_dir / f"checkpoint-{step}")))
     if step == 7:
-        events.append(
-            {
-                "type": "warning",
-                "v": 1,
-                "time": now,
-                "step": step,
-                "kind": "loss_watchdog",
-                "message": "loss rose above 2x its running minimum for 3 steps (threshold 5.0, patience 3)",
-            }
-        )
+        message = "loss rose above 2x its running minimum for 3 steps (threshold 5.0, patience 3)"
+        events.append(make_event(now, "warning", step=step, kind="loss_watchdog", message=message))
     return events
 
 
 def failed_event(step: int, now: float) -> dict[str, Any]:
-    return {
-        "type": "failed",
-        "v": 1,
-        "time": now,
-        "step": step,
-        "error_class": "OutOfMemoryError",
-        "message": "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)",
-        "traceback_tail": [
-            'File "core/train/loop.py", line 212, in training_step',
-            "    loss = model(**batch).loss",
-            'File "torch/nn/modules/module.py", line 1775, in _call_impl',
-            "    return forward_call(*args, **kwargs)",
-            "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB",
-        ],
-        "hint": "the estimate was 21.8 GiB for 24 GiB: lower micro_batch_size or sequence_len",
-        "suggestions": [
+    tail = [  # a string of lines, as core/train/endings.py writes it
+        'File "core/train/loop.py", line 212, in training_step',
+        "    loss = model(**batch).loss",
+        'File "torch/nn/modules/module.py", line 1775, in _call_impl',
+        "    return forward_call(*args, **kwargs)",
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB",
+    ]
+    return make_event(
+        now,
+        "failed",
+        step=step,
+        error_class="OutOfMemoryError",
+        message="CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)",
+        traceback_tail="\n".join(tail),
+        hint="the estimate was 21.8 GiB for 24 GiB: lower micro_batch_size or sequence_len",
+        suggestions=[
             "micro_batch_size 4 -> 2 (saves ~6.1 GiB)",
             "enable gradient_checkpointing (saves ~4.0 GiB)",
         ],
-    }
+    )
 
 
 def finished_event(step: int, total: int, now: float, run_dir: Path) -> dict[str, Any]:
-    return {
-        "type": "finished",
-        "v": 1,
-        "time": now,
-        "step": step,
-        "final_loss": round(loss_at(step), 6),
-        "best_eval_loss": min(round(loss_at(s) + 0.08, 6) for s in range(5, total + 1, 5))
-        if total >= 5
-        else None,
-        "output_dir": str(run_dir),
-        "adapter_dir": str(run_dir / "adapter"),
-        "elapsed_s": step * SECONDS_PER_STEP,
-    }
+    evals = [round(loss_at(s) + 0.08, 6) for s in range(5, total + 1, 5)]
+    return make_event(
+        now,
+        "finished",
+        step=step,
+        final_loss=round(loss_at(step), 6),
+        best_eval_loss=min(evals) if evals else None,
+        output_dir=str(run_dir),
+        adapter_dir=str(run_dir),  # ftui saves the adapter into the run folder itself
+        elapsed_s=step * SECONDS_PER_STEP,
+    )
+
+
+def stopped_event(step: int, now: float, checkpoint: str | None) -> dict[str, Any]:
+    return make_event(now, "stopped", step=step, reason="signal", checkpoint=checkpoint)
 
 
 def write_history(
@@ -205,23 +207,22 @@ def write_history(
     elif end == "finished":
         events.append(finished_event(steps, total, now, run_path))
     elif end == "stopped":
-        events.append(
-            {"type": "stopped", "v": 1, "time": now, "step": steps, "reason": "signal", "checkpoint": None}
-        )
-    text = "".join(json.dumps(e) + "\n" for e in events)
-    if partial:
-        text += json.dumps(step_event(steps + 1, total, now))[:40]
-    (run_path / "events.jsonl").write_text(text, encoding="utf-8")
+        events.append(stopped_event(steps, now, None))
+    (run_path / "events.jsonl").unlink(missing_ok=True)
+    writer = EventWriter(run_path, strict=True)
+    for event in events:
+        writer.write(event)
+    writer.close()
+    if partial:  # a line cut short, as a reader sees one being written
+        with open(run_path / "events.jsonl", "a", encoding="utf-8") as f:
+            f.write(writer.line(step_event(steps + 1, total, now))[:40])
     return run_path
 
 
-class _Writer:
-    def __init__(self, run_dir: Path) -> None:
-        self.file = open(run_dir / "events.jsonl", "a", encoding="utf-8")  # noqa: SIM115
-
-    def emit(self, event: dict[str, Any]) -> None:
-        self.file.write(json.dumps(event) + "\n")
-        self.file.flush()
+def write_partial(writer: EventWriter, event: dict[str, Any], part: slice) -> None:
+    """Write part of an event's line (the rest follows later), beside the writer's own appends."""
+    with open(writer.path, "a", encoding="utf-8") as f:
+        f.write(writer.line(event)[part])
 
 
 MAX_WAIT_S = 120.0  # a test that failed before releasing us must not leave this process behind for ever
@@ -251,14 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     stop = {"requested": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("requested", True))
-    writer = _Writer(run_dir)
+    writer = EventWriter(run_dir, strict=True)
     start_step = 0
     if args.resume:
         done = [
             json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines() if line.strip()
         ]
         start_step = max((e["step"] for e in done if e.get("type") == "step"), default=0)
-    writer.emit(started_event(args.steps, os.getpid(), time.time(), start_step))
+    writer.write(started_event(args.steps, os.getpid(), time.time(), start_step))
     print(f"fake trainer: {args.steps} steps from {start_step}", flush=True)
     for step in range(start_step + 1, args.steps + 1):
         time.sleep(args.interval)
@@ -268,38 +269,27 @@ def main(argv: list[str] | None = None) -> int:
                 "Traceback (most recent call last):\ntorch.OutOfMemoryError: CUDA out of memory",
                 file=sys.stderr,
             )
-            writer.emit(failed_event(step, now))
+            writer.write(failed_event(step, now))
             return 1
         events = events_for_step(step, args.steps, now, run_dir)
         if args.partial_at == step:
-            line = json.dumps(events[0])
-            writer.file.write(line[: len(line) // 2])
-            writer.file.flush()
+            half = len(writer.line(events[0])) // 2
+            write_partial(writer, events[0], slice(None, half))
             _wait_for_continue(run_dir, lambda: False)
-            writer.file.write(line[len(line) // 2 :] + "\n")
-            writer.file.flush()
+            write_partial(writer, events[0], slice(half, None))
             events = events[1:]
         for event in events:
-            writer.emit(event)
+            writer.write(event)
         print(f"step {step}/{args.steps} loss {loss_at(step):.4f}", flush=True)
         if args.pause_at == step:
             _wait_for_continue(run_dir, lambda: stop["requested"])
         if stop["requested"]:
             path = str(run_dir / f"checkpoint-{step}")
-            writer.emit({"type": "checkpoint", "v": 1, "time": time.time(), "step": step, "path": path})
-            writer.emit(
-                {
-                    "type": "stopped",
-                    "v": 1,
-                    "time": time.time(),
-                    "step": step,
-                    "reason": "signal",
-                    "checkpoint": path,
-                }
-            )
+            writer.emit("checkpoint", step=step, path=path)
+            writer.write(stopped_event(step, time.time(), path))
             print("stopped on SIGTERM", flush=True)
             return 0
-    writer.emit(finished_event(args.steps, args.steps, time.time(), run_dir))
+    writer.write(finished_event(args.steps, args.steps, time.time(), run_dir))
     print("finished", flush=True)
     return 0
 

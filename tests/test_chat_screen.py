@@ -88,7 +88,11 @@ def test_chat_screen_snapshot(snap_compare, tmp_path: Path) -> None:
     async def ready(pilot) -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.press("ctrl+b")
-        await pilot.pause(0.2)
+        await pilot.app.workers.wait_for_complete()  # under load a fixed pause alone was too short
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # the picture must not depend on the blink phase
+        pilot.app.screen.query_one("#prompt", Input).focus()
+        await pilot.pause(0.3)
 
     assert snap_compare(
         ChatApp(run, lambda d: (object(), object())), terminal_size=(120, 40), run_before=ready

@@ -30,15 +30,15 @@ def test_every_problem_is_listed_with_its_line_and_key_path():
     assert lines == [
         f"{src}:2: adapter: qlora requires load_in_4bit: true",
         f"{src}:7: datasets[0].type: unknown dataset type 'alpacca' (did you mean 'alpaca'?); choose from: "
-        "alpaca, chat_template, sharegpt, messages, completion, input_output, pretokenized, ...",
+        "alpaca, chat_template, messages, completion, input_output, pretokenized, tokenized",
         f"{src}:8: datasets[1].path: required key is missing",
         f"{src}:9: learning_rate: must be greater than 0 (got -1)",
         f"{src}:10: micro_batch_size: must be greater than or equal to 1 (got 0)",
         f"{src}:12: fp16: bf16 and fp16 are both true; choose one",
         f"{src}:13: optimizer: unknown optimizer 'adamw_torchh' (did you mean 'adamw_torch'?); choose from: "
-        "adamw_torch, adamw_torch_fused, adamw_hf, adamw_bnb_8bit, adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, "
-        "adamw_anyprecision, adafactor, sgd, adagrad, rmsprop, lion_8bit, lion_32bit, paged_lion_8bit, "
-        "paged_lion_32bit",
+        "adamw_torch, adamw_torch_fused, adamw_torch_xla, adamw_torch_npu_fused, adafactor, adamw_anyprecision, "
+        "adamw_torch_4bit, adamw_torch_8bit, ademamix, sgd, adagrad, adamw_bnb_8bit, adamw_8bit, ademamix_8bit, "
+        "lion_8bit, lion_32bit, ...",
     ]
     # the message holds them all, plus the misspelt key that may explain them
     assert err.message.startswith(f"7 problems in {src}:")
@@ -72,9 +72,12 @@ def test_unknown_key_without_a_close_match_has_no_suggestion():
 
 
 def test_ignored_axolotl_keys_are_listed_not_warned():
-    loaded = parse_config(BASE + "xformers_attention: true\nlocal_rank:\ngptq: false\n", source="c.yml")
-    assert loaded.ignored_keys == ["xformers_attention", "local_rank", "gptq"]
-    assert loaded.warnings == [] and loaded.unknown_keys == []
+    text = BASE + "dataloader_num_workers: 4\nlocal_rank:\ngptq: false\nliger_cross_entropy: true\n"
+    loaded = parse_config(text, source="c.yml")
+    # empty and false values ask for nothing; the others are listed, each with why it has no effect
+    assert loaded.ignored_keys == ["dataloader_num_workers", "liger_cross_entropy"]
+    assert "speed/memory kernel" in loaded.ignored[1].reason
+    assert loaded.warnings == [] and loaded.unknown_keys == [] and loaded.unsupported == []
 
 
 # --- cross-field rules, one test each ---------------------------------------------------------------------
@@ -177,14 +180,16 @@ def test_single_value_rules(line, expected):
 
 def test_empty_datasets_is_an_error():
     assert error_lines("base_model: m\ndatasets: []\n") == [
-        "c.yml:2: datasets: at least one dataset is needed (a list of entries with `path:`)"
+        "c.yml:2: datasets: at least one dataset is needed (a list of entries with `path:`), or a "
+        "pretraining_dataset"
     ]
 
 
 def test_missing_required_keys():
     assert error_lines("lora_r: 8\n") == [
         "c.yml: base_model: required key is missing",
-        "c.yml: datasets: required key is missing",
+        "c.yml: datasets: at least one dataset is needed (a list of entries with `path:`), or a "
+        "pretraining_dataset",
     ]
 
 
@@ -239,7 +244,9 @@ def test_dataset_level_rules_and_types():
     (line,) = error_lines(BASE + "    ds_type: xml\n")
     assert line.startswith("c.yml:4: datasets[0].ds_type: must be 'json', 'jsonl'")
     (line,) = error_lines(BASE + "    train_on_eos: sometimes\n")
-    assert line == "c.yml:4: datasets[0].train_on_eos: must be 'turn', 'all' or 'last' (got 'sometimes')"
+    assert (
+        line == "c.yml:4: datasets[0].train_on_eos: must be 'turn', 'all', 'last' or 'none' (got 'sometimes')"
+    )
     (line,) = error_lines(BASE + "    type: 3\n")
     assert line.startswith("c.yml:4: datasets[0].type: dataset type must be a name or a mapping")
 

@@ -58,9 +58,37 @@ def test_syntax_error_is_one_error_with_line_and_column():
     assert line.startswith("c.yml:2:") and "invalid YAML" in line
 
 
-def test_duplicate_key_is_an_error_with_its_line():
-    line = only_error(BASE + "seed: 1\nseed: 2\n")
-    assert line.startswith("c.yml:5:") and "duplicate key" in line
+def test_repeated_key_takes_the_later_value_with_one_warning_naming_both_lines():
+    loaded = parse_config(BASE + "seed: 1\nlora_r: 4\nseed: 2\n", source="c.yml")
+    assert loaded.config.seed == 2  # PyYAML's (and so Axolotl's) rule
+    assert loaded.warnings == [
+        "c.yml:6: warning: seed: is set twice (lines 4 and 6); the later value (line 6) is used, as Axolotl does"
+    ]
+    nested = parse_config("base_model: m\ndatasets:\n  - path: a.json\n    path: b.json\n", source="c.yml")
+    assert nested.config.datasets[0].path == "b.json"
+    assert nested.notes[0].key == "datasets[0].path" and nested.notes[0].line == 4
+
+
+def test_yaml_reads_as_pyyaml_reads_it():
+    import yaml
+
+    text = (
+        BASE
+        + "base: &b {lora_r: 4}\nother:\n  <<: *b\n  lora_alpha: 8\n"
+        + "load_in_8bit: no\nstrict: yes\nwandb_name: 1e-5\ndebug: off\nseed: 0x10\n"
+        + 'wandb_entity: "a\tb"\noutput_dir: ~\n'
+    )
+    loaded = parse_config(text)
+    assert loaded.source.data == yaml.safe_load(text)
+    cfg = loaded.config
+    assert cfg.load_in_8bit is False and cfg.strict is True and cfg.debug is False and cfg.seed == 16
+    assert cfg.wandb_name == "1e-5" and cfg.wandb_entity == "a\tb"  # PyYAML: 1e-5 without a dot is text
+    assert cfg.extra_keys["other"] == {"lora_r": 4, "lora_alpha": 8}
+
+
+def test_a_bare_equals_sign_is_explained():
+    line = only_error(BASE + "seed: =\n")
+    assert line.startswith("c.yml:4:") and "quote it" in line
 
 
 @pytest.mark.parametrize(
@@ -83,13 +111,13 @@ def test_alias_bomb_and_self_reference_are_refused():
         bomb += f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{prev}"] * 10) + "]\n"
         prev = chr(97 + i)
     assert "too large" in only_error(bomb + BASE)
-    # ruamel cuts a self-reference to null; the converter refuses a truly recursive structure anyway
-    assert parse_config("a: &x {b: *x}\n" + BASE).config.extra_keys == {"a": {"b": None}}
+    # PyYAML builds a mapping that contains itself; ftui refuses it with one message
+    assert "refers to the mapping or list that contains it" in only_error("a: &x {b: *x}\n" + BASE)
     from ftui.core.config.yaml_io import to_plain
 
     loop: list = []
     loop.append(loop)
-    with pytest.raises(ValueError, match="refers to itself"):
+    with pytest.raises(ValueError, match="refers to the mapping"):
         to_plain(loop)
 
 
@@ -140,7 +168,10 @@ def test_edits_keep_comments_order_and_unknown_keys(tmp_path):
     assert "  # chat rows in OpenAI format" in lines
     assert "sequence_len: 1024  # long enough for most rows" in lines
     assert "num_epochs: 3" in lines
-    assert any(x.startswith("learning_rate: 1e-05") and x.endswith("# small: full fine-tune") for x in lines)
+    # new numbers are written so PyYAML (Axolotl's reader) reads a float: 1.0e-05, not 1e-05 (text there)
+    assert any(
+        x.startswith("learning_rate: 1.0e-05") and x.endswith("# small: full fine-tune") for x in lines
+    )
     assert "xformers_attention:     # accepted from Axolotl, not used" in lines
     assert "my_custom_key: keep me" in lines
     assert lines[-1] == "seed: 7"  # new keys go at the end
@@ -156,7 +187,7 @@ def test_edits_keep_comments_order_and_unknown_keys(tmp_path):
     again = load_config(path)
     assert again.config == cfg
     assert again.config.learning_rate == 1e-5 and again.config.datasets[0].split == "train"
-    assert again.ignored_keys == ["xformers_attention"] and again.unknown_keys == ["my_custom_key"]
+    assert again.ignored_keys == [] and again.unknown_keys == ["my_custom_key"]  # xformers_attention: empty
 
 
 def test_empty_keys_stay_empty_and_changed_ones_get_values(tmp_path):
@@ -173,10 +204,16 @@ def test_removed_keys_disappear_and_secrets_are_never_written(tmp_path):
     path.write_text(BASE + "hf_token: hf_abc\nwandb_api_key: k\nseed: 3\n")
     loaded = load_config(path)
     assert loaded.config.extra_keys["hf_token"] == "hf_abc"
-    warnings = loaded.save()
+    assert loaded.save() == []  # over the user's own file: their lines stay (it is their file)
+    assert path.read_text() == BASE + "hf_token: hf_abc\nwandb_api_key: k\nseed: 3\n"
+    loaded.config.seed = 4
+    assert loaded.save() == [] and "hf_token: hf_abc\nwandb_api_key: k\nseed: 4" in path.read_text()
+    other = tmp_path / "other.yml"
+    warnings = loaded.save(other)  # another path: the secrets are left out, with a note each
     assert len(warnings) == 2 and all("was not written" in w for w in warnings)
-    text = path.read_text()
-    assert "hf_abc" not in text and "wandb_api_key" not in text and "seed: 3" in text
+    assert any("HF_TOKEN" in w for w in warnings) and any("WANDB_API_KEY" in w for w in warnings)
+    text = other.read_text()
+    assert "hf_abc" not in text and "wandb_api_key" not in text and "seed: 4" in text
 
 
 def test_save_to_new_file_and_over_an_existing_file(tmp_path):

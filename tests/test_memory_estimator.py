@@ -1,11 +1,10 @@
-"""Estimator behaviour: speed, structure, multi-GPU rules, verdicts, suggestions, config adapter."""
+"""Estimator behaviour: structure, multi-GPU rules, verdicts, suggestions, config adapter."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from ftui.core.memory import EstimateInput, GpuTarget, breakdown, estimate_memory
@@ -33,17 +32,14 @@ def test_components_sum_to_total_and_serialize():
     assert data["per_gpu"][0]["status"] == "fits"
 
 
-def test_one_estimate_with_suggestions_is_under_20_ms():
+def test_re_estimating_reuses_the_cached_facts_and_fills_suggestions():
+    """The wizard re-estimates on every keystroke; speed is measured in bench/inspection_speed.py."""
     inp = _inp(adapter="lora", micro_batch_size=8)
-    estimate_memory(inp, facts=LLAMA8, gpus=[A100_40])  # warm caches
-    timings = []
-    for seq in range(1000, 1020):
-        start = time.perf_counter()
+    first = estimate_memory(inp, facts=LLAMA8, gpus=[A100_40])
+    for seq in range(1000, 1005):
         result = estimate_memory(inp.with_changes(sequence_len=seq), facts=LLAMA8, gpus=[A100_40])
-        timings.append(time.perf_counter() - start)
-    assert result.suggestions  # the timed path included re-estimating every suggestion
-    # median: the 2 shared CPU cores of CI can pause any single call; typical is ~0.6 ms
-    assert sorted(timings)[len(timings) // 2] < 0.020
+        assert result.suggestions
+    assert result.params == first.params
 
 
 def test_estimator_never_imports_torch():

@@ -82,6 +82,10 @@ def _measure(config: dict, inp: EstimateInput) -> int:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         if inp.is_lora:
             model.enable_input_require_grads()
+    if inp.fused_loss:
+        from ftui.core.train.fused_head import install_fused_loss
+
+        install_fused_loss(model, "chunked", "cut_cross_entropy").armed = True
     params = [p for p in model.parameters() if p.requires_grad]
     fused = inp.optimizer == "adamw_torch_fused"
     optimizer = torch.optim.AdamW(params, lr=1e-5, fused=fused, foreach=not fused)
@@ -132,11 +136,17 @@ CASES = {
     "lora + checkpointing (peak in backward)": dict(
         adapter="lora", micro_batch_size=2, sequence_len=128, gradient_checkpointing=True
     ),
+    # the fused linear cross-entropy in chunks of 32 tokens (core/train/fused_loss.py)
+    "full + fused loss": dict(micro_batch_size=2, sequence_len=128, fused_loss=True),
+    "lora + fused loss": dict(adapter="lora", micro_batch_size=2, sequence_len=128, fused_loss=True),
 }
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_peak_allocated_matches_a_real_step(name):
+def test_peak_allocated_matches_a_real_step(name, monkeypatch):
+    from ftui.core.train import kernels
+
+    monkeypatch.setattr(kernels, "CHUNK_ELEMENTS", 32 * VOCAB)
     inp = EstimateInput(lora_r=8, **CASES[name])
     facts = facts_from_config(CONFIG, "tiny", "local")
     assert breakdown(facts, inp).peak_allocated_bytes == pytest.approx(_measure(CONFIG, inp), rel=0.05)

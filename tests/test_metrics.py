@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from ftui.core.metrics import (
@@ -67,12 +66,11 @@ def test_downsample_minmax_keeps_extremes_in_order() -> None:
     assert downsample_minmax([1, 2], [3, 4], 10) == ([1, 2], [3, 4])
 
 
-def test_downsample_100k_is_fast() -> None:
+def test_downsample_100k_keeps_the_extremes_in_bounded_points() -> None:
     xs = list(range(100_000))
     ys = [1.0 / (1 + x) for x in xs]
-    start = time.perf_counter()
-    downsample_minmax(xs, ys, 240)
-    assert time.perf_counter() - start < 0.5  # generous: CI cores are shared; the bench measures properly
+    dx, dy = downsample_minmax(xs, ys, 240)
+    assert len(dx) <= 2 * 240 and max(dy) == 1.0 and min(dy) == ys[-1]
 
 
 def test_formatting() -> None:

@@ -196,7 +196,7 @@ def test_fingerprint_mapping_keys_and_folders(tmp_path: Path, fake_model: Path):
     )
     assert preprocess_fingerprint(mapped) != preprocess_fingerprint(plain)
     inputs = fingerprint_inputs(plain)
-    assert set(inputs) == {"format", "settings", "datasets", "tokenizer", "code"}
+    assert set(inputs) == {"format", "settings", "datasets", "test_datasets", "tokenizer", "code"}
     json.dumps(inputs)  # kept in meta.json, so it must be JSON
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ftui.core.config import load_config
 from ftui.core.errors import UserError
-from ftui.core.events import EVENT_TYPES, SCHEMA_VERSION, TERMINAL_EVENTS, read_events
+from ftui.core.events import EVENT_TYPES, SCHEMA_VERSION, TERMINAL_EVENTS, read_events, schema_problems
 from test_train_support import losses, run_cli, write_config
 
 STEP_FIELDS = {
@@ -63,6 +63,9 @@ def train(config_path: Path, **kwargs):
 def check_schema(events: list[dict]) -> None:
     """Every event is versioned and typed; run_started first, one terminal event last; steps count up."""
     assert events, "no events written"
+    assert [
+        p for e in events for p in schema_problems(e)
+    ] == []  # core/events.py EVENT_FIELDS, as the fake writes
     for event in events:
         assert event["type"] in EVENT_TYPES
         assert event["v"] == SCHEMA_VERSION

@@ -41,7 +41,11 @@ def test_settings_from_dict_and_redaction():
             "eval_max_new_tokens": 5,
             "special_tokens": {"pad_token": "<p>"},
         }
-    ) == {"nested": {}, "eval_max_new_tokens": 5, "special_tokens": {"pad_token": "<p>"}}
+    ) == {  # one rule (core/config/secrets.py): top-level string credentials only
+        "nested": {"wandb_api_key": "k"},
+        "eval_max_new_tokens": 5,
+        "special_tokens": {"pad_token": "<p>"},
+    }
 
 
 def test_collator_pads_counts_and_keeps_packed_positions():
@@ -162,6 +166,17 @@ def test_out_of_memory_failure_carries_the_estimators_suggestions(tmp_path):
     assert failed["suggestions"] == ["Use QLoRA (adapter: qlora)"]
     assert "out of memory" in failed["hint"] and "Use QLoRA" in failed["hint"]
     assert "Tried to allocate" in failed["traceback_tail"]
+
+
+def test_the_cpu_allocators_failure_counts_as_out_of_memory():
+    from ftui.core.train.endings import is_out_of_memory
+
+    cpu = RuntimeError(
+        "[enforce fail at alloc_cpu.cpp:124] data. DefaultCPUAllocator: can't allocate memory: you tried to "
+        "allocate 2147483648 bytes. Error code 12 (Cannot allocate memory)"
+    )
+    assert is_out_of_memory(cpu) and is_out_of_memory(MemoryError())
+    assert not is_out_of_memory(RuntimeError("shape mismatch"))
 
 
 def test_resume_checkpoint_choice(tmp_path):

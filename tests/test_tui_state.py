@@ -72,8 +72,10 @@ def test_save_elsewhere_keeps_relative_paths_working(tmp_path):
     saved, _ = save_state(state, tmp_path / "runs" / "x" / "config.yml")
     data = YAML(typ="safe").load(saved.read_text())
     assert Path(data["datasets"][0]["path"]) == tmp_path / "data" / "a.jsonl"
-    assert Path(data["output_dir"]) == tmp_path / "out"
+    assert data["output_dir"] == "./out"  # relative to the working directory (Axolotl's rule), kept as is
     assert data["extra_key"] == 1
+    run_copy, _ = save_state(state, tmp_path / "runs" / "y" / "config.yml", run_copy=True)
+    assert Path(YAML(typ="safe").load(run_copy.read_text())["output_dir"]) == (Path.cwd() / "out").resolve()
     save_state(state, path)  # over the original: relative paths and comments stay as they were
     assert YAML(typ="safe").load(path.read_text())["datasets"][0]["path"] == "data/a.jsonl"
 

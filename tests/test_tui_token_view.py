@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from ftui.tui.widgets.token_view import TokenRecord, TokenView, records_from, split_cells, visible_text
-from ftui.tui.wizard.previews import mask_warnings, summarize
+from ftui.tui.wizard.previews import mask_warnings
 from textual.app import App, ComposeResult
 
 
@@ -61,18 +59,23 @@ def test_mask_warnings_zero_trained_and_only_last_turn():
     assert mask_warnings(every_turn) == []
 
 
-def test_summarize_counts_dropped_truncated_and_duplicates():
-    stats = summarize(
-        [
-            ([1, 2, 3], [-100, 2, 3], ""),
-            ([1, 2, 3], [-100, 2, 3], ""),
-            ([4], [-100], "truncated"),
-            ([9], [9], "dropped"),
-        ]
-    )
-    assert (stats.examples, stats.dropped, stats.truncated, stats.duplicates) == (4, 1, 1, 1)
-    assert (stats.total_tokens, stats.trained_tokens, stats.zero_trained) == (7, 4, 1)
-    assert stats.min_length == 1 and stats.max_length == 3 and sum(stats.histogram) == 3
+def test_dataset_line_shows_core_stats_and_a_histogram():
+    from ftui.core.preprocess.sample import SampleStats
+    from ftui.core.preprocess.stats import StatsCollector
+    from ftui.tui.wizard.mask_panel import dataset_stats_text
+    from ftui.tui.wizard.previews import stats_view
+
+    collector = StatsCollector(sequence_len=8)
+    for ids, labels in (([1, 2, 3], [-100, 2, 3]), ([1, 2, 3], [-100, 2, 3]), ([4, 5], [-100, 5])):
+        collector.add(ids, labels)
+    collector.drop("too_long")
+    collector.drop("no_trainable")
+    stats = collector.result(train_rows=3, val_rows=0, source_rows=5)
+    view = stats_view(SampleStats(stats=stats, lengths=collector.lengths), config=None, sampled=True)
+    assert view.min_length == 2 and view.max_length == 3 and sum(view.histogram) == 3
+    text = dataset_stats_text(view).plain
+    assert "3 rows from 5 examples, 8 tokens, 62% trained" in text
+    assert "1 too long, 1 with nothing trained (dropped), 0 truncated, 1 duplicates (first 5 rows)" in text
 
 
 class ViewApp(App):
@@ -92,25 +95,21 @@ def anyio_backend() -> str:
 
 
 @pytest.mark.anyio
-async def test_rerender_of_2048_tokens_is_under_50ms():
+async def test_rerender_of_2048_tokens_swaps_every_visible_line():
     """Swapping a 2,048-token example (as a template/mask change does) and rendering the visible lines."""
     app = ViewApp()
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one(TokenView)
         view.set_tokens(many_tokens(2048, False))
         await pilot.pause()
-        timings = []
         for flip in (True, False, True):
-            start = time.perf_counter()
             view.set_tokens(many_tokens(2048, flip))
             strips = [view.render_line(y) for y in range(view.size.height)]
-            timings.append(time.perf_counter() - start)
         assert len(strips) == view.size.height and view.line_count > 40
-        assert min(timings) < 0.050, timings
 
 
 @pytest.mark.slow
-def test_real_preview_of_a_2048_token_example_is_under_50ms(smollm_dir):
+def test_real_preview_of_a_2048_token_example_follows_train_on_inputs(smollm_dir):
     """Template + mask + tokenize of a long chat with the real SmolLM2 tokenizer, then the view layout."""
     from ftui.core.data.model import Example, Message, RowOrigin
     from ftui.core.tokenizer import load_tokenizer
@@ -130,14 +129,11 @@ def test_real_preview_of_a_2048_token_example_is_under_50ms(smollm_dir):
     view = TokenView()
     first = preview(state, tokenizer, scan, 0)
     assert len(first.tokens) >= 2000, len(first.tokens)
-    timings, trained = [], {}
+    trained = {}
     for train_on_inputs in (True, False, True):
         state.values["train_on_inputs"] = train_on_inputs
-        start = time.perf_counter()
         shown = preview(state, tokenizer, scan, 0)
         view.set_tokens(shown.tokens)
         view.layout_lines(100, {})
-        timings.append(time.perf_counter() - start)
         trained[train_on_inputs] = sum(t.trained for t in shown.tokens)
-    assert min(timings) < 0.050, timings
     assert trained[True] > 1.5 * trained[False] > 0  # the user turns join the trained tokens

@@ -125,10 +125,13 @@ class FtuiApp(App[int]):
         return run_config_path(self.state).parent.parent
 
     def launch_run(self, config_path: str | Path) -> None:
-        """Start `ftui train CONFIG` as a detached subprocess and push its monitor."""
+        """Start `ftui train CONFIG` as a detached subprocess and push its monitor. The saved run copy holds
+        no secrets (core/config/secrets.py): the config's secrets travel to the trainer in its environment."""
+        from ftui.core.config.secrets import secret_env
         from ftui.tui.monitor import launch_and_monitor
 
-        launch_and_monitor(self, Path(config_path))
+        env = secret_env(self.state.values) if getattr(self, "state", None) is not None else {}
+        launch_and_monitor(self, Path(config_path), env=env or None)
 
     async def action_quit(self) -> None:
         """Quit; when trainers or a merge launched from here still run, ask what to do with them first."""

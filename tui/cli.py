@@ -17,13 +17,18 @@ from ftui.core.paths import config_argument
 
 # name -> one-line help. The module ftui.tui.commands.<name> defines add_arguments(parser) and run(args) -> int.
 COMMANDS: dict[str, str] = {
+    "check": "validate a config (no model, no network) and say what ftui will do with it",
     "train": "train a model from a config (LoRA, QLoRA or full), writing events.jsonl and checkpoints",
     "preprocess": "tokenize and mask a config's datasets and save them for training",
     "debug": "show tokens and their training mask for a few examples",
     "estimate": "estimate training memory for a config or a model, per GPU",
     "monitor": "watch a run directory live (or list runs)",
     "merge": "merge a run's LoRA adapter into its base model",
+    "push": "push a run's model (or its merged model) to the Hugging Face Hub with a model card",
+    "export": "export a run as a GGUF file (f16, q8_0, q4_0...) with an Ollama Modelfile",
     "chat": "chat with a trained run (or its base model)",
+    "data": "audit a config's data (duplicates, empty answers, assertions...), curate it, export critiques",
+    "judge": "ask a judge model for verdicts on a run's generations or a config's rows, and its agreement",
 }
 
 

@@ -1,80 +1,157 @@
-"""The fixed vocabularies of the config: dataset types, chat templates, optimizers, schedulers,
-and the Axolotl keys ftui accepts without acting on them.
+"""The fixed vocabularies of the config: dataset types, chat templates, optimizers, schedulers, attention
+backends. Kept apart from the schema so other modules (data, templates, trainer, wizard) import them cheaply.
 
-Kept apart from the schema so other modules (data, templates, trainer) can import the lists cheaply.
+Axolotl's own lists (chat template names, optimizers, attention backends) are read from
+templates/axolotl/*.json, generated from Axolotl and transformers (bench/axolotl/make_axolotl_keys.py);
+importing transformers' OptimizerNames would pull in torch.
 """
 
 from __future__ import annotations
 
-# Dataset `type` values ftui understands. `chat_template` is Axolotl's name for chat data rendered with a
-# chat template; `sharegpt` and `messages` are accepted as explicit row shapes for it.
+import json
+from functools import lru_cache
+from typing import Any
+
+# --- dataset types ---------------------------------------------------------------------------------------
+
+# Dataset `type` values ftui reads and renders itself. `chat_template` is Axolotl's name for chat data
+# rendered with a chat template; `sharegpt` and `messages` are accepted as explicit row shapes for it.
+# The legacy instruction types (core/templates/instruct.py) render as the Axolotl release that had them did.
 DATASET_TYPES: tuple[str, ...] = (
     "alpaca",
     "chat_template",
-    "sharegpt",
     "messages",
     "completion",
     "input_output",
     "pretokenized",
     "tokenized",
-    # Axolotl's alpaca-family loaders that read other column names for the same three parts
-    "gpteacher",
+)
+# Older Axolotl types, rendered as the Axolotl release that had them did: legacy ShareGPT with a FastChat
+# conversation template (`conversation:`; core/templates/legacy.py) and the instruction-style types
+# (core/templates/instruct.py). `type: sharegpt` is the legacy one (Axolotl 0.5 dropped it); ShareGPT rows
+# with a chat template are `type: chat_template`.
+LEGACY_SHAREGPT_TYPES: tuple[str, ...] = (
+    "sharegpt",
+    "sharegpt:chat",
+    "sharegpt_simple",
+    "sharegpt.load_role",
+    "sharegpt.load_guanaco",
+    "sharegpt.load_ultrachat",
+)
+LEGACY_INSTRUCT_TYPES: tuple[str, ...] = (
+    "alpaca:chat",
+    "alpaca:chatml",
+    "alpaca:phi",
+    "alpaca_instruct",
+    "alpaca_instruct.load_no_prompt",
     "alpaca_chat",
     "alpaca_chat.load_qa",
     "alpaca_chat.load_concise",
     "alpaca_chat.load_camel_ai",
+    "alpaca_chat.load_no_prompt",
+    "alpaca_w_system",
+    "alpaca_w_system.load_instruct",
+    "alpaca_w_system.load_chat",
     "alpaca_w_system.load_open_orca",
     "alpaca_w_system.load_open_orca_chatml",
+    "context_qa",
+    "context_qa.load_v2",
+    "context_qa.load_404",
+    "gpteacher",
+    "oasst",
+    "jeopardy",
+)
+
+# Axolotl types ftui knows but does not render; the config opens and `ftui train` refuses (see registry).
+UNRENDERED_DATASET_TYPES: tuple[str, ...] = (
+    "reflection",
+    "explainchoice",
+    "concisechoice",
+    "summarizetldr",
+    "metharme",
+    "pygmalion",
+    "creative_acr.load_answer",
+    "creative_acr.load_critique",
+    "creative_acr.load_revise",
+    "orcamini",
+    "llama2_chat",
+    "completion.load",
+    "pretrain",
+    "_synthetic",
+    "stepwise_supervised",
 )
 
 
 def is_known_dataset_type(name: str) -> bool:
-    """A listed type, or any Axolotl `alpaca...` variant (they all read instruction/input/output)."""
-    return name in DATASET_TYPES or name.startswith("alpaca")
+    """A type ftui renders (today's, legacy ShareGPT, or an instruction type, e.g. `oasst:chat`)."""
+    if name in DATASET_TYPES or name in LEGACY_SHAREGPT_TYPES or name in LEGACY_INSTRUCT_TYPES:
+        return True
+    base, _, style = name.partition(":")
+    return bool(style) and base in LEGACY_INSTRUCT_TYPES and style in ("instruct", "chat", "chatml", "phi")
 
 
-# `chat_template:` values: ftui's templates (templates/prompts/) plus Axolotl's names for the same templates.
-CHAT_TEMPLATES: tuple[str, ...] = (
-    "tokenizer_default",
-    "chatml",
-    "llama3",
-    "mistral",
-    "gemma",
-    "phi3",
-    "alpaca",
-    "jinja",
-)
-# Axolotl spelling -> ftui template name.
+# --- chat templates --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _axolotl_json(name: str) -> Any:
+    from ftui.core.paths import templates_dir
+
+    return json.loads((templates_dir() / "axolotl" / name).read_text(encoding="utf-8"))
+
+
+def axolotl_chat_templates() -> tuple[str, ...]:
+    """Every name Axolotl's ChatTemplate enum accepts (plus phi_4, whose template Axolotl ships)."""
+    names = list(_axolotl_json("keys.json")["current"]["chat_templates"])
+    return tuple(dict.fromkeys([*names, "phi_4"]))
+
+
+# Other spellings of a template -> the name `config.chat_template_name` reports. Axolotl names whose text
+# is that of one of ftui's own templates map onto it (mistral_v1 is ftui's `mistral`, phi_3 its `phi3`).
 CHAT_TEMPLATE_ALIASES: dict[str, str] = {
     "tokenizer": "tokenizer_default",
     "mistral_v1": "mistral",
-    "mistral_v2v3": "mistral",
     "phi_3": "phi3",
-    "phi_35": "phi3",
-    "gemma3": "gemma",
-    "llama3_2_vision": "llama3",
+    "llama3_2": "llama3",
+    "llama31": "llama3",
 }
 # Axolotl's "use the tokenizer's template, else this one".
 TOKENIZER_DEFAULT_FALLBACK_PREFIX = "tokenizer_default_fallback_"
 
-OPTIMIZERS: tuple[str, ...] = (
-    "adamw_torch",
-    "adamw_torch_fused",
-    "adamw_hf",
-    "adamw_bnb_8bit",
-    "adamw_8bit",
-    "paged_adamw_8bit",
-    "paged_adamw_32bit",
-    "adamw_anyprecision",
-    "adafactor",
-    "sgd",
-    "adagrad",
-    "rmsprop",
-    "lion_8bit",
-    "lion_32bit",
-    "paged_lion_8bit",
-    "paged_lion_32bit",
-)
+
+def chat_template_names() -> tuple[str, ...]:
+    """Every accepted `chat_template:` value (without the tokenizer_default_fallback_ forms)."""
+    own = ("chatml", "llama3", "mistral", "gemma", "phi3", "alpaca")
+    return tuple(dict.fromkeys([*axolotl_chat_templates(), *own, *CHAT_TEMPLATE_ALIASES]))
+
+
+def is_known_chat_template(name: str) -> bool:
+    if name.startswith(TOKENIZER_DEFAULT_FALLBACK_PREFIX):
+        name = name[len(TOKENIZER_DEFAULT_FALLBACK_PREFIX) :]
+        return name in chat_template_names() and name not in ("jinja", "tokenizer", "tokenizer_default")
+    return name in chat_template_names()
+
+
+# --- optimizers ------------------------------------------------------------------------------------------
+
+
+def transformers_optimizers() -> tuple[str, ...]:
+    """transformers' OptimizerNames (generated list; tests/test_config_choices.py compares it)."""
+    return tuple(_axolotl_json("optimizers.json")["transformers"])
+
+
+def axolotl_optimizers() -> tuple[str, ...]:
+    """Axolotl's own optimizer implementations (CustomSupportedOptimizers); ftui cannot build them."""
+    return tuple(_axolotl_json("optimizers.json")["axolotl"])
+
+
+# Names transformers dropped that Axolotl configs still use, and what ftui runs for them.
+OPTIMIZER_ALIASES: dict[str, str] = {"adamw_hf": "adamw_torch", "paged_adamw": "paged_adamw_32bit"}
+
+
+def optimizer_names() -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*transformers_optimizers(), *OPTIMIZER_ALIASES, *axolotl_optimizers()]))
+
 
 LR_SCHEDULERS: tuple[str, ...] = (
     "cosine",
@@ -83,191 +160,76 @@ LR_SCHEDULERS: tuple[str, ...] = (
     "constant_with_warmup",
     "cosine_with_restarts",
     "cosine_with_min_lr",
+    "cosine_warmup_with_min_lr",
     "polynomial",
     "inverse_sqrt",
     "reduce_lr_on_plateau",
     "warmup_stable_decay",
 )
+# Axolotl's own schedulers (not in transformers): the config opens, `ftui train` refuses (registry).
+AXOLOTL_LR_SCHEDULERS: tuple[str, ...] = ("one_cycle", "rex")
 
-# Keys Axolotl knows that ftui reads without error but does not act on. They are reported as "ignored"
-# and always written back on save.
-IGNORED_AXOLOTL_KEYS: frozenset[str] = frozenset(
-    {
-        "local_rank",
-        "xformers_attention",
-        "flash_attn_cross_entropy",
-        "flash_attn_rms_norm",
-        "flash_attn_fuse_qkv",
-        "flash_attn_fuse_mlp",
-        "flash_optimum",
-        "s2_attention",
-        "eager_attention",
-        "gptq",
-        "gptq_groupsize",
-        "gptq_model_v1",
-        "eval_sample_packing",
-        "sample_packing_eff_est",
-        "total_num_tokens",
-        "multipack_real_batches",
-        "group_by_length",
-        "lora_fan_in_fan_out",
-        "lora_on_cpu",
-        "peft_use_dora",
-        "peft_use_rslora",
-        "peft_layers_to_transform",
-        "unfrozen_parameters",
-        "relora_steps",
-        "relora_warmup_steps",
-        "relora_anneal_steps",
-        "relora_prune_ratio",
-        "relora_cpu_offload",
-        "torchdistx_path",
-        "torch_compile",
-        "torch_compile_backend",
-        "ddp_timeout",
-        "ddp_bucket_cap_mb",
-        "ddp_broadcast_buffers",
-        "dataloader_pin_memory",
-        "dataloader_num_workers",
-        "dataloader_prefetch_factor",
-        "dataloader_drop_last",
-        "dataset_processes",
-        "dataset_keep_in_memory",
-        "shuffle_merged_datasets",
-        "push_dataset_to_hub",
-        "hub_strategy",
-        "hf_use_auth_token",
-        "is_falcon_derived_model",
-        "is_llama_derived_model",
-        "is_mistral_derived_model",
-        "is_qwen_derived_model",
-        "model_config_type",
-        "model_revision",
-        "tokenizer_use_fast",
-        "tokenizer_legacy",
-        "tokenizer_padding_side",
-        "tokenizer_save_jinja_files",
-        "resize_token_embeddings_to_32x",
-        "shrink_embeddings",
-        "noisy_embedding_alpha",
-        "neftune_noise_alpha",
-        "rope_scaling",
-        "max_packed_sequence_len",
-        "pretraining_dataset",
-        "test_datasets",
-        "rl",
-        "reward_model",
-        "process_reward_model",
-        "trl",
-        "dpo_beta",
-        "orpo_alpha",
-        "plugins",
-        "liger_rope",
-        "liger_rms_norm",
-        "liger_glu_activation",
-        "liger_layer_norm",
-        "liger_fused_linear_cross_entropy",
-        "cut_cross_entropy",
-        "unsloth_cross_entropy_loss",
-        "unsloth_lora_mlp",
-        "unsloth_lora_qkv",
-        "unsloth_lora_o",
-        "low_cpu_mem_usage",
-        "device_map",
-        "max_memory",
-        "gpu_memory_limit",
-        "bnb_config_kwargs",
-        "bf16_full_eval",
-        "fp16_full_eval",
-        "float16",
-        "bfloat16",
-        "float32",
-        "eval_causal_lm_metrics",
-        "do_causal_lm_eval",
-        "do_bench_eval",
-        "bench_dataset",
-        "bench_split",
-        "metric_for_best_model",
-        "greater_is_better",
-        "load_best_model_at_end",
-        "save_strategy",
-        "eval_strategy",
-        "evaluation_strategy",
-        "save_safetensors",
-        "save_only_model",
-        "save_first_step",
-        "include_tokens_per_second",
-        "profiler_steps",
-        "mlflow_tracking_uri",
-        "mlflow_experiment_name",
-        "mlflow_run_name",
-        "comet_workspace",
-        "comet_project_name",
-        "use_mlflow",
-        "use_comet",
-        "wandb_mode",
-        "chat_template_kwargs",
-        "default_system_message",
-        "sequence_parallel_degree",
-        "context_parallel_size",
-        "tensor_parallel_size",
-        "dataset_exact_deduplication",
-        "skip_prepare_dataset",
-        "adapter_config",
-        "merge_lora",
-        "embeddings_skip_upcast",
-        "auto_find_batch_size",
-        "lr_quadratic_warmup",
-        "lr_scheduler_kwargs",
-        "lr_div_factor",
-        "cosine_min_lr_ratio",
-        "cosine_constant_lr_ratio",
-        "optim_args",
-        "optim_target_modules",
-        "loraplus_lr_ratio",
-        "loraplus_lr_embedding",
-        "gc_steps",
-        "gradient_checkpointing_kwargs",
-        "torch_dtype",
-        "experimental_skip_move_to_device",
-        "load_in_8bit_skip_modules",
-        "overrides_of_model_config",
-        "overrides_of_model_kwargs",
-        "special_tokens_reference",
-        "added_tokens_overrides",
-        "batch_size",
-        "eval_table_max_new_tokens",
-        "hub_revision",
-        "streaming",
-        "curriculum_sampling",
-        "sample_packing_group_size",
-        "sample_packing_bin_size",
-        "sample_packing_sequentially",
-        "pretrain_multipack_attn",
-        "pretrain_multipack_buffer_size",
-        "micro_batch_size_eval",
-        "eval_steps_per_epoch",
-        "warmup_steps_ratio",
-    }
-)
+# --- attention -------------------------------------------------------------------------------------------
 
-# Top-level keys holding credentials. Read (so a run can use them) but never written back on save.
-SECRET_KEYS: frozenset[str] = frozenset(
-    {
-        "hf_token",
-        "hub_token",
-        "huggingface_token",
-        "hf_api_token",
-        "wandb_api_key",
-        "comet_api_key",
-        "openai_api_key",
-        "api_key",
-        "mlflow_tracking_token",
-    }
+
+def attention_implementations() -> tuple[str, ...]:
+    """Axolotl's canonical `attn_implementation` names (a hub-kernel path with `/` is accepted too)."""
+    return tuple(_axolotl_json("keys.json")["current"]["attn_implementations"])
+
+
+def legacy_attention_flags() -> dict[str, str]:
+    """Axolotl's old boolean flags -> the attn_implementation they mean, most specific first."""
+    return dict(_axolotl_json("keys.json")["current"]["legacy_attention_flags"])
+
+
+def attention_short_forms() -> dict[str, str]:
+    return dict(_axolotl_json("keys.json")["current"]["attn_short_forms"])
+
+
+# Backends transformers runs from the model itself; the rest are Axolotl patches ftui does not have.
+ATTENTION_FTUI_RUNS: tuple[str, ...] = (
+    "eager",
+    "sdpa",
+    "flash_attention_2",
+    "flash_attention_3",
+    "flex_attention",
 )
 
 
-def is_secret_key(key: str) -> bool:
-    """True for credential-like top-level keys: the known list plus `*_api_key`, `*_secret`, `*_password`."""
-    key = str(key).lower()
-    return key in SECRET_KEYS or key.endswith(("_api_key", "_secret", "_password", "_hub_token", "hf_token"))
+def resolve_attention(values: Any) -> str | None:
+    """The attention backend a config asks for: `attn_implementation`, else the first true legacy flag
+    in Axolotl's priority (xformers, sage, flex, flash, sdp, eager), else None (the model's default).
+    `values` is a config object or a plain mapping of its keys."""
+
+    def get(key: str) -> Any:
+        return values.get(key) if isinstance(values, dict) else getattr(values, key, None)
+
+    if get("attn_implementation"):
+        return str(get("attn_implementation"))
+    for flag, implementation in legacy_attention_flags().items():
+        if get(flag):
+            return implementation
+    return None
+
+
+def runnable_attention(name: str | None) -> str | None:
+    """What ftui runs for an asked-for backend: transformers' own backends and hub kernels as they are;
+    Axolotl's patched ones (xformers, sage, fp8, flash_attention_4/_torch) as SDPA - same result, other
+    speed and memory."""
+    if name is None or name in ATTENTION_FTUI_RUNS or "/" in name:
+        return name
+    return "sdpa"
+
+
+# --- secrets: one rule, in core/config/secrets.py (re-exported here for older imports) ----------------------
+
+from ftui.core.config.secrets import SECRET_KEYS, is_secret_key  # noqa: E402, F401
+
+
+def __getattr__(name: str) -> Any:
+    """`CHAT_TEMPLATES` and `OPTIMIZERS` read their data files on first use (the wizard asks for them by name)."""
+    if name == "CHAT_TEMPLATES":
+        return chat_template_names()
+    if name == "OPTIMIZERS":
+        return optimizer_names()
+    raise AttributeError(name)

@@ -12,39 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftui.core.config.choices import IGNORED_AXOLOTL_KEYS, is_secret_key
-from ftui.core.config.errors import ConfigError, KeyPath, Problem
-from ftui.core.config.rules import check_rules
-from ftui.core.config.schema import SKIP_RULES, DatasetConfig, FtuiConfig
-from ftui.core.config.suggestions import did_you_mean
-from ftui.core.config.yaml_io import (
-    atomic_write_text,
-    dump_document,
-    line_of,
-    merge_into,
-    read_document,
-    to_plain,
+from ftui.core.config.classify import (
+    IgnoredKey,
+    UnsupportedUse,
+    attention_note,
+    classify,
+    ignored_plugins,
 )
+from ftui.core.config.errors import ConfigError, KeyPath, Problem
+from ftui.core.config.legacy import normalize_legacy
+from ftui.core.config.rules import check_rules
+from ftui.core.config.schema import SKIP_RULES, FtuiConfig
+from ftui.core.config.secrets import dropped_note, is_secret, secrets_of
+from ftui.core.config.sections import DatasetConfig
+from ftui.core.config.yaml_io import YamlRead, read_yaml
+from ftui.core.config.yaml_write import atomic_write_text, dump_document, merge_into
 from ftui.core.errors import ConfigUserError
 from pydantic import ValidationError
-
-# Dataset-entry keys Axolotl has that ftui reads without acting on them.
-IGNORED_DATASET_KEYS = frozenset(
-    {
-        "shards",
-        "shards_idx",
-        "preprocess_shards",
-        "input_transform",
-        "input_format",
-        "temperature",
-        "logprobs_field",
-        "split_thinking",
-        "field_thinking",
-        "template_thinking_key",
-        "train_on_split",
-        "data_dir",
-    }
-)
 
 
 @dataclass
@@ -53,21 +37,29 @@ class LoadedConfig:
 
     config: FtuiConfig
     path: Path | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # "file:line: warning: key: message"
     unknown_keys: list[str] = field(default_factory=list)  # key paths, e.g. "lora_alpah", "datasets[0].feild"
-    ignored_keys: list[str] = field(default_factory=list)  # accepted Axolotl keys ftui does not act on
-    document: Any = None  # ruamel round-trip document (comments, order) used by save_config
+    ignored_keys: list[str] = field(default_factory=list)  # key paths ftui reads but does not act on
+    notes: list[Problem] = field(default_factory=list)  # the warnings, structured (line, key, message)
+    ignored: list[IgnoredKey] = field(default_factory=list)  # the ignored keys with the reason for each
+    unsupported: list[UnsupportedUse] = field(default_factory=list)  # features `ftui train` refuses
+    source: YamlRead | None = None  # the text as read (meaning, lines, round-trip document) for saving
+
+    @property
+    def document(self) -> Any:
+        return self.source.document if self.source is not None else None
 
     def save(self, path: str | Path | None = None) -> list[str]:
         """Save the (possibly edited) config back, over the file it came from by default."""
         target = path if path is not None else self.path
         if target is None:
             raise ValueError("no path to save to: this config was not loaded from a file")
-        return save_config(self.config, target, document=self.document)
+        same = self.path is not None and Path(target).expanduser().resolve() == Path(self.path).resolve()
+        return save_config(self.config, target, source=self.source if same else None)
 
 
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read and validate a YAML config file. Raises ConfigUserError/ConfigError (exit code 2)."""
+def read_config_text(path: str | Path) -> str:
+    """A config file's text exactly as stored (line endings kept, so an untouched save is byte-identical)."""
     path = Path(path).expanduser()
     if not path.is_file():
         reason = "is a folder, not a file" if path.is_dir() else "not found"
@@ -75,11 +67,19 @@ def load_config(path: str | Path) -> LoadedConfig:
             f"config {reason}: {path}", "give the path of a YAML config file (e.g. config.yml)"
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError([Problem((), f"not UTF-8 text (byte {err.start})")], str(path)) from None
+        raw = path.read_bytes()
     except OSError as err:
         raise ConfigUserError(f"cannot read config {path}: {err.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError([Problem((), f"not UTF-8 text (byte {err.start})")], str(path)) from None
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read and validate a YAML config file. Raises ConfigUserError/ConfigError (exit code 2)."""
+    path = Path(path).expanduser()
+    text = read_config_text(path)
     loaded = parse_config(text, source=str(path), base_dir=path.resolve().parent)
     loaded.path = path
     return loaded
@@ -87,144 +87,127 @@ def load_config(path: str | Path) -> LoadedConfig:
 
 def parse_config(text: str, source: str = "<string>", base_dir: str | Path | None = None) -> LoadedConfig:
     """Validate config YAML given as text; `source` names it in messages."""
-    document = read_document(text, source)
-    if document is None:
-        raise ConfigError(
-            [Problem((), "the config is empty; it needs at least base_model and datasets")], source
-        )
-    if not isinstance(document, dict):
-        kind = "a list" if isinstance(document, list) else f"a single value ({type(document).__name__})"
-        raise ConfigError(
-            [Problem((), f"the config must be a mapping of keys to values, not {kind}", line=1)], source
-        )
-    try:
-        data = to_plain(document)
-    except ValueError as err:
-        raise ConfigError([Problem((), str(err))], source) from None
-
-    notes = _classify_keys(data)
+    read = read_yaml(text, source)
+    data = _mapping(read, source)
+    notes = classify(data, set(FtuiConfig.model_fields), set(DatasetConfig.model_fields))
+    data, legacy_notes = normalize_legacy(data)
     config, problems = _validate(data)
-    for problem in problems:
+    problems += legacy_notes
+    problems += [d.problem() for d in read.duplicates]
+    if (note := attention_note(data)) is not None:
+        problems.append(note)
+    for problem in problems + notes.warnings:
         if problem.line is None:
-            problem.line = line_of(document, problem.path)
+            problem.line = read.line_of(problem.path)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         errors.sort(key=lambda p: (p.line or 0, p.key))
-        for note in notes.warnings:  # a misspelt key often explains an error: show them together
-            note.line = line_of(document, note.path)
-        raise ConfigError(errors + notes.warnings, source)
+        warnings = [p for p in problems if p.severity == "warning"] + notes.warnings
+        raise ConfigError(errors + sorted(warnings, key=lambda p: p.line or 0), source)
     assert config is not None
     config.base_dir = Path(base_dir) if base_dir is not None else None
-
-    warnings = []
-    for problem in notes.warnings + [p for p in problems if p.severity == "warning"]:
-        if problem.line is None:
-            problem.line = line_of(document, problem.path)
-        warnings.append(problem)
-    warnings.sort(key=lambda p: p.line or 0)
+    warnings = sorted(
+        notes.warnings + [p for p in problems if p.severity == "warning"], key=lambda p: p.line or 0
+    )
+    ignored = notes.ignored + ignored_plugins(data)
     return LoadedConfig(
         config=config,
         path=None,
         warnings=[w.text(source) for w in warnings],
         unknown_keys=notes.unknown,
-        ignored_keys=notes.ignored,
-        document=document,
+        ignored_keys=[i.key for i in ignored],
+        notes=warnings,
+        ignored=ignored,
+        unsupported=notes.unsupported,
+        source=read,
     )
 
 
-def save_config(config: FtuiConfig, path: str | Path, document: Any = None) -> list[str]:
+def _mapping(read: YamlRead, source: str) -> dict[str, Any]:
+    if read.data is None:
+        raise ConfigError(
+            [Problem((), "the config is empty; it needs at least base_model and datasets")], source
+        )
+    if not isinstance(read.data, dict):
+        kind = "a list" if isinstance(read.data, list) else f"a single value ({type(read.data).__name__})"
+        raise ConfigError(
+            [Problem((), f"the config must be a mapping of keys to values, not {kind}", line=1)], source
+        )
+    return read.data
+
+
+def save_config(
+    config: FtuiConfig, path: str | Path, document: Any = None, source: YamlRead | None = None
+) -> list[str]:
     """Write `config` as Axolotl-compatible YAML, atomically. Returns warnings (e.g. secrets left out).
 
-    The user's comments and key order are kept: `document` (from `LoadedConfig.document`) - or, when not
-    given, the file already at `path` - is updated in place; new keys go at the end.
+    When the config still means what its file said (`source`, from `LoadedConfig.source` - or, when not
+    given, the file already at `path`), the file's text is written back unchanged, byte for byte (comments,
+    order, repeated keys). Otherwise its round-trip document is updated in place: comments and key order
+    stay, new keys go at the end, a key written twice is written once with its value.
+
+    Secrets (core/config/secrets.py): the secret lines of the file at `path` stay as they are (it is the
+    user's file); a secret that file does not hold is left out, with a note (a save to another path).
+    `source` must be what the file at `path` held.
     """
     path = Path(path).expanduser()
     data = config.to_yaml_dict()
     # Attribute assignments are not validated one by one (a wizard sets related keys in steps):
     # check the whole config before it reaches the file, so a save never writes a config that cannot load.
-    problems = [p for p in _validate(data)[1] if p.severity == "error"]
+    problems = [p for p in _validate(normalize_legacy(data)[0])[1] if p.severity == "error"]
     if problems:
         raise ConfigError(problems, str(path), hint="the config was not saved; fix these values first")
-    if document is None and path.is_file():
+    if source is None and document is None and path.is_file():
         try:
-            document = read_document(path.read_text(encoding="utf-8"), str(path))
-        except (ConfigUserError, OSError, UnicodeDecodeError):
-            document = None
-    if not isinstance(document, dict):
-        from ruamel.yaml.comments import CommentedMap
+            source = read_yaml(read_config_text(path), str(path))
+        except (ConfigUserError, OSError):
+            source = None
+    existing = source.data if source is not None and isinstance(source.data, dict) else {}
+    kept = {k: v for k, v in existing.items() if is_secret(k, v)}
+    dropped = sorted(k for k, v in secrets_of(config).items() if kept.get(k) != v)
+    data = {**data, **kept}
+    baseline = _baseline(source.data) if source is not None else None
+    if baseline is not None:
+        baseline = {**baseline, **kept}
+    if source is not None and baseline is not None and _same_meaning(baseline, data) and not dropped:
+        atomic_write_text(path, source.text)
+    else:
+        if document is None and source is not None:
+            import copy
 
-        document = CommentedMap()
-    secrets = sorted(k for k in config.extra_keys if is_secret_key(k))
-    merge_into(document, data, _baseline(document))
-    atomic_write_text(path, dump_document(document))
-    return [
-        f"{path}: {key} was not written (secrets never go into config files); "
-        "pass it through the environment instead (HF_TOKEN, WANDB_API_KEY)"
-        for key in secrets
-    ]
+            document = copy.deepcopy(source.document)
+        if not isinstance(document, dict):
+            from ruamel.yaml.comments import CommentedMap
+
+            document = CommentedMap()
+        merge_into(document, data, baseline)
+        atomic_write_text(path, dump_document(document))
+    return [dropped_note(path, key) for key in dropped]
 
 
-def _baseline(document: Any) -> dict[str, Any] | None:
-    """What the document meant when read, normalized like `to_yaml_dict`, or None when it was not valid."""
+def same_meaning(a: Any, b: Any) -> bool:
+    """Two plain configs (or parts) say the same: equal keys and values, 1 == 1.0 but true is not 1."""
+    return _same_meaning(a, b)
+
+
+def _same_meaning(a: Any, b: Any) -> bool:
+    from ftui.core.config.yaml_write import _same
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_meaning(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_meaning(x, y) for x, y in zip(a, b, strict=True))
+    return _same(a, b)
+
+
+def _baseline(data: Any) -> dict[str, Any] | None:
+    """What a file meant when read, normalized like `to_yaml_dict`, or None when it was not valid."""
+    if not isinstance(data, dict):
+        return None
     try:
-        data = to_plain(document)
-        return FtuiConfig.model_validate(data, context={SKIP_RULES: True}).to_yaml_dict()
+        return FtuiConfig.model_validate(normalize_legacy(data)[0], context={SKIP_RULES: True}).to_yaml_dict()
     except (ValueError, TypeError):
         return None
-
-
-# --- keys ----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _KeyNotes:
-    warnings: list[Problem] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-
-
-def _classify_keys(data: dict[str, Any]) -> _KeyNotes:
-    notes = _KeyNotes()
-    top_fields = set(FtuiConfig.model_fields)
-    for key in data:
-        if key in top_fields:
-            continue
-        if key in IGNORED_AXOLOTL_KEYS:
-            notes.ignored.append(key)
-        elif is_secret_key(key):
-            notes.warnings.append(
-                Problem(
-                    (key,),
-                    "is a secret: it is used for this run but never written back to the file",
-                    "warning",
-                )
-            )
-        else:
-            notes.unknown.append(key)
-            notes.warnings.append(
-                Problem((key,), f"unknown key `{key}`{did_you_mean(key, top_fields, '`')}", "warning")
-            )
-    datasets = data.get("datasets")
-    if isinstance(datasets, list):
-        ds_fields = set(DatasetConfig.model_fields)
-        for i, entry in enumerate(datasets):
-            if not isinstance(entry, dict):
-                continue
-            for key in entry:
-                if key in ds_fields:
-                    continue
-                if key in IGNORED_DATASET_KEYS:
-                    notes.ignored.append(f"datasets[{i}].{key}")
-                    continue
-                notes.unknown.append(f"datasets[{i}].{key}")
-                notes.warnings.append(
-                    Problem(
-                        ("datasets", i, key),
-                        f"unknown key `{key}`{did_you_mean(key, ds_fields, '`')}",
-                        "warning",
-                    )
-                )
-    return notes
 
 
 # --- validation ----------------------------------------------------------------------------------------------
@@ -241,6 +224,10 @@ def _validate(data: dict[str, Any]) -> tuple[FtuiConfig | None, list[Problem]]:
         return config, check_rules(config)
     except ValidationError as err:
         problems = _field_problems(err, data)
+    from ftui.core.config.rules import dataset_type_problems
+
+    known = {p.path for p in problems}
+    problems += [p for p in dataset_type_problems(data) if p.path not in known]
     bad_top = {p.path[0] for p in problems if p.path}
     rest = {k: v for k, v in data.items() if k not in bad_top}
     for key, stand_in in _STAND_INS.items():

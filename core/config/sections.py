@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ftui.core.config.choices import (
-    CHAT_TEMPLATE_ALIASES,
-    CHAT_TEMPLATES,
-    DATASET_TYPES,
-    TOKENIZER_DEFAULT_FALLBACK_PREFIX,
-    is_known_dataset_type,
-)
+from ftui.core.config.choices import CHAT_TEMPLATE_ALIASES, chat_template_names, is_known_chat_template
 from ftui.core.config.suggestions import unknown_choice
 from pydantic import (
     BaseModel,
@@ -28,17 +22,13 @@ def check_chat_template(value: str | None) -> str | None:
     if value is None:
         return None
     name = str(value)
-    if name in CHAT_TEMPLATES or name in CHAT_TEMPLATE_ALIASES:
+    if is_known_chat_template(name):
         return name
-    if name.startswith(TOKENIZER_DEFAULT_FALLBACK_PREFIX):
-        fallback = name[len(TOKENIZER_DEFAULT_FALLBACK_PREFIX) :]
-        if fallback in CHAT_TEMPLATES or fallback in CHAT_TEMPLATE_ALIASES:
-            return name
-    raise ValueError(unknown_choice("chat template", name, CHAT_TEMPLATES))
+    raise ValueError(unknown_choice("chat template", name, chat_template_names(), listed=12))
 
 
 def canonical_chat_template(name: str | None) -> str | None:
-    """ftui's template name for a `chat_template` value (Axolotl aliases resolved, fallback prefix kept)."""
+    """The shipped template for a `chat_template` value (ftui/old spellings resolved, fallback prefix kept)."""
     if name is None:
         return None
     return CHAT_TEMPLATE_ALIASES.get(name, name)
@@ -121,6 +111,37 @@ class DatasetTypeFormat(Section):
     field: str | None = None
 
 
+class PretrainingDatasetConfig(Section):
+    """One entry of `pretraining_dataset:` - raw text rows (Axolotl's streamed completion data)."""
+
+    path: str | None = None
+    name: str | None = None
+    split: str | None = "train"
+    text_column: str | None = "text"
+    type: str | None = "pretrain"
+    trust_remote_code: bool | None = False
+    data_files: str | list[str] | None = None
+    skip: int | None = Field(None, ge=0)
+
+    def as_dataset(self) -> DatasetConfig:
+        """The same rows as a `completion` dataset entry (every token trained, long texts split)."""
+        entry: dict[str, Any] = {"path": self.path or self.name or "", "type": "completion"}
+        if self.path and self.name:
+            entry["name"] = self.name
+        split = self.split or "train"
+        if self.skip and "[" not in split:
+            split = f"{split}[{self.skip}:]"  # Axolotl skips the first rows of the stream
+        for key, value in (
+            ("split", split),
+            ("field", self.text_column),
+            ("data_files", self.data_files),
+            ("trust_remote_code", self.trust_remote_code),
+        ):
+            if value is not None:
+                entry[key] = value
+        return DatasetConfig.model_validate(entry)
+
+
 class DatasetConfig(Section):
     """One entry of `datasets:` - where the rows are and how to read them."""
 
@@ -142,6 +163,9 @@ class DatasetConfig(Section):
     field_model: str | None = None
     # chat data
     field_messages: str | None = None
+    # preference data (rl:): the keys holding the preferred and the dispreferred answer
+    field_chosen: str | None = None
+    field_rejected: str | None = None
     field_tools: str | None = None
     message_property_mappings: dict[str, str] | None = None
     message_field_role: str | None = None
@@ -150,7 +174,8 @@ class DatasetConfig(Section):
     message_field_training_detail: str | None = None
     roles: dict[str, list[str]] | None = None
     roles_to_train: list[str] | None = None
-    train_on_eos: Literal["turn", "all", "last"] | None = None
+    train_on_eos: Literal["turn", "all", "last", "none"] | None = None
+    train_on_eot: Literal["turn", "all", "last", "none"] | None = None
     drop_system_message: bool | None = None
     conversation: str | None = None
     chat_template: str | None = None
@@ -159,13 +184,13 @@ class DatasetConfig(Section):
 
     @field_validator("type", mode="before")
     @classmethod
-    def _known_type(cls, value: Any) -> Any:
+    def _type_shape(cls, value: Any) -> Any:
+        """A name or a mapping; which names are known is a cross-field rule (rules.py), because preference
+        and reward methods (`rl:`, `reward_model:`) have dataset types of their own."""
         if value is None or isinstance(value, dict):
             return value
         if not isinstance(value, str):
             raise ValueError(f"dataset type must be a name or a mapping of fields, not {value!r}")
-        if not is_known_dataset_type(value):
-            raise ValueError(unknown_choice("dataset type", value, DATASET_TYPES, listed=7))
         return value
 
     @field_validator("chat_template")

@@ -1,112 +1,250 @@
-"""YAML in and out: safe reading with line numbers, and saving that keeps a user's comments and key order.
+"""Reading config YAML exactly as Axolotl reads it, with the line of every key.
 
-Reading uses ruamel.yaml's round-trip loader, which builds only plain data (maps, lists, scalars) and keeps
-each key's line. Before that the node tree is checked so that any tag outside plain YAML (`!!python/object`,
-`!custom`, `!!binary`, ...) is refused: nothing in a config can name Python code.
+Axolotl loads configs with PyYAML's `safe_load`, so PyYAML decides what a file means here too: YAML 1.1
+scalars (`yes`/`no`/`on`/`off` are booleans, `0755` is octal, `1e-5` without a dot is text), anchors, merge
+keys (`<<: *base`), and a repeated key taking the later value - each repeat reported once, naming both lines.
+Before anything is built the node tree is checked so that any tag outside plain YAML (`!!python/object`,
+`!custom`, `!!binary`, `!!set`) is refused: nothing in a config can name Python code.
+
+Saving (comments, order, repeats kept) is in `yaml_write.py`; it needs the ruamel round-trip document that
+`read_yaml` also builds when ruamel can read the text.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
-import io
-import os
-import tempfile
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from ftui.core.config.errors import ConfigError, KeyPath, Problem
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge", "value")
 )
+_MERGE = "tag:yaml.org,2002:merge"
 MAX_NODES = 200_000  # a config is small; this stops alias bombs
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap a user's long strings
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A key written twice in one mapping: PyYAML (and so Axolotl) keeps the value from `line`."""
+
+    path: KeyPath
+    first_line: int
+    line: int
+
+    def problem(self) -> Problem:
+        return Problem(
+            self.path,
+            f"is set twice (lines {self.first_line} and {self.line}); the later value (line {self.line}) is "
+            "used, as Axolotl does",
+            "warning",
+            line=self.line,
+        )
 
 
-def _syntax_problem(err: YAMLError) -> Problem:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    what = (
-        " ".join(x for x in (getattr(err, "context", None), getattr(err, "problem", None)) if x)
-        if isinstance(err, MarkedYAMLError)
-        else str(err).splitlines()[0]
-    )
+@dataclass
+class YamlRead:
+    """One YAML text read: its meaning (`data`, plain Python), the node tree (for lines), the repeats,
+    and the ruamel round-trip document used to save edits (None when ruamel cannot read the text)."""
+
+    text: str
+    data: Any
+    root: Node | None
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+    document: Any = None
+
+    def line_of(self, path: KeyPath) -> int | None:
+        return node_line(self.root, path)
+
+
+def read_yaml(text: str, source: str) -> YamlRead:
+    """Parse config text the way PyYAML's safe_load does. Raises ConfigError (file:line:column)."""
+    loader = None
+    try:
+        loader = yaml.SafeLoader(text)
+        root = loader.get_single_node()
+        problems = _check_tags(root)
+        if problems:
+            raise ConfigError(
+                problems, source, hint="remove the tags; values are plain text, numbers and lists"
+            )
+        data = to_plain(loader.construct_document(root)) if root is not None else None
+    except yaml.MarkedYAMLError as err:
+        raise ConfigError(
+            [_syntax_problem(err)], source, hint="check indentation, colons and quotes there"
+        ) from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        problem = Problem(
+            (), f"invalid YAML: character {err.character!r} is not allowed in YAML text", line=line
+        )
+        raise ConfigError([problem], source, hint="remove control characters from the file") from None
+    except yaml.YAMLError as err:
+        raise ConfigError([Problem((), f"invalid YAML: {str(err).splitlines()[0]}")], source) from None
+    except ValueError as err:  # to_plain: too large, or an alias that contains itself
+        raise ConfigError([Problem((), str(err))], source) from None
+    except RecursionError:
+        raise ConfigError([Problem((), "the document is nested too deeply")], source) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    duplicates = find_duplicates(root)
+    document = _round_trip(text)
+    if document is not None and duplicates:
+        _take_later_values(document, data, duplicates)
+    return YamlRead(text=text, data=data, root=root, duplicates=duplicates, document=document)
+
+
+def _take_later_values(document: Any, data: Any, duplicates: list[DuplicateKey]) -> None:
+    """ruamel keeps the first of a repeated key, PyYAML the later: give the document PyYAML's value, so an
+    edited save writes what the file meant (the repeated key once, with its later value)."""
+    import copy
+
+    for duplicate in duplicates:
+        node, value = document, data
+        try:
+            for part in duplicate.path[:-1]:
+                node, value = node[part], value[part]
+            node[duplicate.path[-1]] = copy.deepcopy(value[duplicate.path[-1]])
+        except (KeyError, IndexError, TypeError):
+            continue  # a path through an alias or a merge: the document keeps its own reading
+
+
+def _round_trip(text: str) -> Any:
+    """ruamel's round-trip document (comments, order, quotes) for saving edits; None if it cannot read it.
+
+    It reads scalars with YAML 1.1's rules, as PyYAML does (`yes` is true, `0755` octal), so a value it
+    writes back unchanged means the same to PyYAML as before."""
+    import warnings
+
+    from ftui.core.config.yaml_write import round_trip_yaml
+    from ruamel.yaml.error import YAMLError as RuamelError
+
+    rt = round_trip_yaml()
+    rt.allow_duplicate_keys = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ruamel's notes on YAML 1.1 floats such as 1e-5
+            return rt.load(text)
+    except (RuamelError, RecursionError, ValueError, TypeError):
+        return None
+
+
+def _syntax_problem(err: yaml.MarkedYAMLError) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    what = " ".join(x for x in (err.context, err.problem) if x)
+    if "tag:yaml.org,2002:value" in what:
+        what = "a bare `=` is not a value PyYAML (or Axolotl) can read; quote it: '='"
+    elif what:
+        what = f"invalid YAML: {what}"
+    else:
+        what = "invalid YAML"
     if mark is None:
-        return Problem((), f"invalid YAML: {what}")
-    return Problem((), f"invalid YAML: {what}", line=mark.line + 1, column=mark.column + 1)
+        return Problem((), what)
+    return Problem((), what, line=mark.line + 1, column=mark.column + 1)
 
 
-def _check_tags(node: Node | None) -> list[Problem]:
+def _check_tags(root: Node | None) -> list[Problem]:
     """Refuse every non-standard tag; walk shared (aliased) nodes once."""
     problems: list[Problem] = []
-    seen: set[int] = set()
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if len(seen) > MAX_NODES:
-            return [Problem((), f"the document is too large (over {MAX_NODES} nodes)")]
-        tag = str(getattr(current.tag, "value", current.tag))
-        if tag not in _STANDARD_TAGS:
-            mark = current.start_mark
+    for node in _walk(root):
+        if node.tag not in _STANDARD_TAGS:
+            mark = node.start_mark
             problems.append(
                 Problem(
                     (),
-                    f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
+                    f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
                     "configs are plain YAML (no Python objects or custom tags)",
                     line=mark.line + 1,
                     column=mark.column + 1,
                 )
             )
-        if isinstance(current, MappingNode):
-            for key, value in current.value:
-                stack += [key, value]
-        elif isinstance(current, SequenceNode):
-            stack += list(current.value)
     return problems
 
 
-def read_document(text: str, source: str) -> Any:
-    """Parse YAML text into ruamel's round-trip objects (CommentedMap ...). Raises ConfigError."""
-    yaml = _yaml()
-    try:
-        problems = _check_tags(yaml.compose(text))
-        if problems:
-            raise ConfigError(
-                problems, source, hint="remove the tags; values are plain text, numbers and lists"
-            )
-        return yaml.load(text)
-    except YAMLError as err:
-        raise ConfigError(
-            [_syntax_problem(err)], source, hint="check indentation, colons and quotes there"
-        ) from None
-    except RecursionError:
-        raise ConfigError([Problem((), "the document is nested too deeply")], source) from None
+def _walk(root: Node | None):
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(seen) > MAX_NODES:
+            raise ValueError(f"the document is too large (over {MAX_NODES} nodes)")
+        yield node
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack += [key, value]
+        elif isinstance(node, SequenceNode):
+            stack += list(node.value)
+
+
+def _key_text(node: Node) -> str | None:
+    return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+def find_duplicates(root: Node | None) -> list[DuplicateKey]:
+    """Every key written twice in the same mapping, with the path PyYAML's later value ends up at."""
+    out: list[DuplicateKey] = []
+    seen: set[int] = set()
+
+    def visit(node: Node, path: KeyPath) -> None:
+        if id(node) in seen or len(seen) > MAX_NODES:
+            return
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                visit(item, (*path, i))
+        elif isinstance(node, MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = _key_text(key)
+                if name is None or key.tag == _MERGE:
+                    continue
+                line = key.start_mark.line + 1
+                if name in first:
+                    out.append(DuplicateKey((*path, name), first[name], line))
+                first[name] = line
+                visit(value, (*path, name))
+
+    if root is not None:
+        visit(root, ())
+    return out
+
+
+def node_line(root: Node | None, path: KeyPath) -> int | None:
+    """1-based line of `path`: the key itself (its last occurrence), else its nearest existing parent."""
+    line = None
+    node = root
+    for part in path:
+        found = None
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if _key_text(key) == str(part) and key.tag != _MERGE:
+                    found = (key.start_mark.line + 1, value)  # later repeats win, as in PyYAML
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            item = node.value[part]
+            found = (item.start_mark.line + 1, item)
+        if found is None:
+            break
+        line, node = found
+    return line
 
 
 def to_plain(value: Any, _active: frozenset[int] = frozenset(), _budget: list[int] | None = None) -> Any:
-    """ruamel's round-trip objects as plain dict/list/str/int/float/bool/None (dates become ISO text)."""
+    """Loaded YAML as plain dict/list/str/int/float/bool/None: keys become text, dates ISO text."""
     budget = _budget if _budget is not None else [MAX_NODES]
     budget[0] -= 1
     if budget[0] < 0:
         raise ValueError(f"the document is too large (over {MAX_NODES} values after aliases)")
     if isinstance(value, dict | list):
         if id(value) in _active:
-            raise ValueError("an alias refers to itself")
+            raise ValueError("an alias (*name) refers to the mapping or list that contains it")
         active = _active | {id(value)}
         if isinstance(value, dict):
             return {_plain_key(k): to_plain(v, active, budget) for k, v in value.items()}
@@ -126,115 +264,11 @@ def to_plain(value: Any, _active: frozenset[int] = frozenset(), _budget: list[in
     return str(value)
 
 
-def _plain_key(key: Any) -> Any:
-    """Keys stay as YAML wrote them, except that non-text keys (numbers, lists) become text for messages."""
-    plain = to_plain(key) if not isinstance(key, dict | list) else str(key)
+def _plain_key(key: Any) -> str:
+    """Keys stay as YAML wrote them; non-text keys (numbers, booleans) become text for messages."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    plain = to_plain(key) if not isinstance(key, dict | list | tuple) else str(key)
     return plain if isinstance(plain, str) else str(plain)
-
-
-def line_of(document: Any, path: KeyPath) -> int | None:
-    """1-based line of `path` in a round-trip document: the key itself, else its nearest existing parent."""
-    line = None
-    node = document
-    for part in path:
-        if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line = node.lc.item(part)[0] + 1
-            node = node[part]
-        else:
-            break
-    return line
-
-
-# --- saving ------------------------------------------------------------------------------------------------
-
-
-_MISSING = object()
-
-
-def merge_into(document: CommentedMap, data: dict[str, Any], baseline: Any = None) -> CommentedMap:
-    """Make `document` hold exactly `data`, changing it in place so comments and key order survive.
-
-    Keys already there keep their place; new keys go at the end; keys missing from `data` are removed.
-    `baseline` is what the document meant when it was read (normalized like `data`): a value equal to its
-    baseline is left exactly as the user wrote it (`adapter: none`, `num_epochs: 1`, quotes, ...).
-    """
-    baseline = baseline if isinstance(baseline, dict) else {}
-    for key in [k for k in document if k not in data]:
-        del document[key]
-    for key, value in data.items():
-        if key in document:
-            document[key] = _merge_value(document[key], value, baseline.get(key, _MISSING))
-        else:
-            _append_key(document, key, value)
-    return document
-
-
-def _merge_value(old: Any, new: Any, baseline: Any) -> Any:
-    if baseline is not _MISSING and _same(baseline, new):
-        return old
-    if isinstance(old, CommentedMap) and isinstance(new, dict):
-        return merge_into(old, new, baseline)
-    if isinstance(old, CommentedSeq) and isinstance(new, list) and len(old) == len(new):
-        base_items = (
-            baseline if isinstance(baseline, list) and len(baseline) == len(new) else [_MISSING] * len(new)
-        )
-        for i, item in enumerate(new):
-            old[i] = _merge_value(old[i], item, base_items[i])
-        return old
-    if _same(to_plain(old), new):
-        return old  # unchanged: keep the original scalar (its quotes and number format)
-    return new
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal as config values: 1 == 1.0, but True is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b
-
-
-def _append_key(document: CommentedMap, key: str, value: Any) -> None:
-    """Add a key at the end; blank lines and comments that trailed the old last key move below it."""
-    last = next(reversed(document), None) if len(document) else None
-    document[key] = value
-    comments = document.ca.items.get(last) if last is not None else None
-    token = comments[2] if comments and len(comments) > 2 else None
-    if token is None or "\n" not in token.value:
-        return
-    head, tail = token.value.split("\n", 1)
-    if not tail:
-        return
-    if head.strip():
-        token.value = head + "\n"
-    else:
-        comments[2] = None
-    moved = copy.copy(token)
-    moved.value = "\n" + tail
-    document.ca.items[key] = [None, None, moved, None]
-
-
-def dump_document(document: Any) -> str:
-    stream = io.StringIO()
-    _yaml().dump(document, stream)
-    return stream.getvalue()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and a rename: a crash leaves the old file intact."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

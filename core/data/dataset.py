@@ -48,6 +48,10 @@ def _open(ds_config: Any, base_dir: str | os.PathLike) -> tuple[Source, FormatSp
     return source, spec, itertools.chain(head, rows)
 
 
+# Public name for callers that need the raw rows with their format (the quality audit reads both).
+open_dataset = _open
+
+
 def _examples(spec: FormatSpec, rows: Iterable[RawRow], log: BadRowLog) -> Iterator[Example]:
     for row in rows:
         if row.error is not None:

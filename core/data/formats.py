@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ftui.core.data.model import ROLES
@@ -37,25 +37,6 @@ TYPE_ALIASES: dict[str, str] = {
 }
 
 _ALPACA = {"instruction": "instruction", "input": "input", "output": "output", "system": "system"}
-# Axolotl's alpaca-family loaders read other keys for the same three parts.
-ALPACA_VARIANT_FIELDS: dict[str, dict[str, str]] = {
-    "gpteacher": {**_ALPACA, "output": "response"},
-    "alpaca_w_system.load_open_orca": {
-        "instruction": "question",
-        "input": "input",
-        "output": "response",
-        "system": "system_prompt",
-    },
-    "alpaca_w_system.load_open_orca_chatml": {
-        "instruction": "question",
-        "input": "input",
-        "output": "response",
-        "system": "system_prompt",
-    },
-    "alpaca_chat.load_qa": {**_ALPACA, "instruction": "question", "output": "answer"},
-    "alpaca_chat.load_concise": {**_ALPACA, "instruction": "question", "output": "answer"},
-    "alpaca_chat.load_camel_ai": {**_ALPACA, "instruction": "message_1", "output": "message_2"},
-}
 
 # Default role mapping (source spelling -> canonical role). A config's `roles:` extends it (Axolotl replaces
 # its defaults, and an unmapped role then reaches the chat template as-is, which most templates reject or
@@ -76,6 +57,7 @@ DEFAULT_ROLES: dict[str, str] = {
     "tool": "tool",
     "function": "tool",
     "ipython": "tool",
+    "prompter": "user",  # OpenAssistant (legacy sharegpt.load_guanaco)
 }
 
 _CHAT_KEYS = ("conversations", "messages")
@@ -97,6 +79,8 @@ class FormatSpec:
     training_key: str | None = None
     text_field: str = "text"
     alpaca_fields: dict[str, str] = field(default_factory=lambda: dict(_ALPACA))
+    # Axolotl's instruction types: part -> format string over row fields ("{question}", "{input?}" optional)
+    instruct_fields: dict[str, str] | None = None
     drop_system_message: bool = False
 
 
@@ -153,15 +137,7 @@ def detect_format(rows: Iterable[Any], settings: DatasetSettings | None = None) 
 
 
 def _supported_types() -> str:
-    return ", ".join(["alpaca", "chat_template", *[f for f in FORMATS if f != "alpaca"]])
-
-
-def _alpaca_fields(type_name: str) -> dict[str, str] | None:
-    if type_name in ALPACA_VARIANT_FIELDS:
-        return dict(ALPACA_VARIANT_FIELDS[type_name])
-    if type_name.startswith("alpaca"):
-        return dict(_ALPACA)
-    return None
+    return ", ".join(["alpaca", "chat_template", *[f for f in FORMATS if f not in ("alpaca", "sharegpt")]])
 
 
 def _custom_alpaca_fields(custom: dict[str, str], base: dict[str, str]) -> dict[str, str]:
@@ -171,11 +147,16 @@ def _custom_alpaca_fields(custom: dict[str, str], base: dict[str, str]) -> dict[
 
 def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str) -> FormatSpec:
     """Turn `type:` (or, without it, the first rows) into a `FormatSpec`; UserError when neither says."""
+    from ftui.core.config.choices import LEGACY_SHAREGPT_TYPES
+    from ftui.core.templates.instruct import instruct_type, user_defined
+
     type_name = settings.type
     detected = False
     alpaca_fields = dict(_ALPACA)
+    instruct_fields = None
     if type_name is None and settings.custom_fields:
         fmt = "alpaca"
+        instruct_fields = user_defined(settings.custom_fields)[0].fields  # Axolotl's `type:` mapping
     elif type_name is None:
         guess = detect_format(first_rows, settings)
         if guess is None:
@@ -186,8 +167,12 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
                 f"set `type:` on this dataset to one of: {_supported_types()}",
             )
         fmt, detected = guess, True
-    elif (fields := _alpaca_fields(type_name)) is not None:
-        fmt, alpaca_fields = "alpaca", fields
+    elif type_name in LEGACY_SHAREGPT_TYPES:
+        return _legacy_sharegpt_spec(type_name, settings, first_rows)
+    elif type_name == "alpaca":
+        fmt = "alpaca"
+    elif (kind := instruct_type(type_name)) is not None:
+        fmt, instruct_fields = "alpaca", kind.fields
     elif type_name in TYPE_ALIASES:
         fmt = TYPE_ALIASES[type_name]
     else:
@@ -195,11 +180,31 @@ def resolve_format(settings: DatasetSettings, first_rows: list[Any], where: str)
             f"dataset '{where}': type '{type_name}' is not supported",
             f"use one of: {_supported_types()} (or leave `type:` out to detect it from the rows)",
         )
-    if fmt == "alpaca" and settings.custom_fields:
+    if fmt == "alpaca" and settings.custom_fields and instruct_fields is None:
         alpaca_fields = _custom_alpaca_fields(settings.custom_fields, alpaca_fields)
     if fmt == "chat":
         fmt = _chat_format(settings, first_rows)
-    return _build_spec(fmt, detected, settings, alpaca_fields, _chat_key(first_rows))
+    spec = _build_spec(fmt, detected, settings, alpaca_fields, _chat_key(first_rows))
+    return replace(spec, instruct_fields=instruct_fields) if instruct_fields else spec
+
+
+def _legacy_sharegpt_spec(type_name: str, settings: DatasetSettings, rows: list[Any]) -> FormatSpec:
+    """Legacy ShareGPT rows as Axolotl read them: turns under `conversations` (ultrachat: `messages`), the
+    role under `from` or `role`, the text under `value`, `text` or `content`; no system column."""
+    key = settings.field_messages or (
+        "messages" if type_name == "sharegpt.load_ultrachat" else "conversations"
+    )
+    role_key, content_key = "from", "value"
+    for row in rows[:_DETECT_ROWS]:
+        turns = row.get(key) if isinstance(row, dict) else None
+        if isinstance(turns, list) and turns and isinstance(turns[0], dict):
+            first = turns[0]
+            role_key = "role" if "role" in first else "from"
+            content_key = "text" if "text" in first else "content" if "content" in first else "value"
+            break
+    plain = DatasetSettings(path=settings.path, field_messages=key)  # `roles:` there means input/output roles
+    spec = _build_spec("sharegpt", False, plain, dict(_ALPACA), key)
+    return replace(spec, role_key=role_key, content_key=content_key, field_system="\0no-system-column")
 
 
 def _chat_format(settings: DatasetSettings, first_rows: list[Any]) -> str:

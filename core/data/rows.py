@@ -49,7 +49,8 @@ def _maybe_json(value: Any) -> Any:
     return value
 
 
-def _required_str(row: dict, key: str) -> str:
+def required_str(row: dict, key: str) -> str:
+    """A required, non-empty string field (SFT and preference rows share this rule)."""
     if key not in row or row[key] is None:
         raise RowError(f"missing field '{key}'")
     value = row[key]
@@ -79,7 +80,7 @@ def normalize_row(value: Any, spec: FormatSpec, origin: RowOrigin) -> Example:
     if fmt == "alpaca":
         return _alpaca(value, spec, origin)
     if fmt == "completion":
-        return Example(kind="completion", source=origin, text=_required_str(value, spec.text_field))
+        return Example(kind="completion", source=origin, text=required_str(value, spec.text_field))
     if fmt == "input_output":
         return _segments(value, origin)
     if fmt == "pretokenized":
@@ -87,14 +88,59 @@ def normalize_row(value: Any, spec: FormatSpec, origin: RowOrigin) -> Example:
     raise RowError(f"unknown format '{fmt}'")
 
 
+def _instruct_part(row: dict, template: str) -> str | None:
+    """A part of an Axolotl instruction type: its format string filled from the row (`{x?}`: optional,
+    empty when missing; a part that is only one missing optional field is None)."""
+    from string import Formatter
+
+    pieces = []
+    fields = 0
+    missing = 0
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        pieces.append(literal)
+        if name is None:
+            continue
+        fields += 1
+        optional = name.endswith("?")
+        key = name[:-1] if optional else name
+        value = row.get(key)
+        if value is None:
+            if not optional:
+                raise RowError(f"missing field '{key}'")
+            missing += 1
+            value = ""
+        elif not isinstance(value, str):
+            raise RowError(f"field '{key}' must be a string, got {describe(value)}")
+        pieces.append(value)
+    text = "".join(pieces)
+    return None if fields == 1 and missing == 1 and not text else text
+
+
+def _instruct(row: dict, spec: FormatSpec, origin: RowOrigin) -> Example:
+    fields = spec.instruct_fields or {}
+    parts = {part: _instruct_part(row, template) for part, template in fields.items()}
+    if not parts.get("instruction"):
+        raise RowError("the instruction is empty")
+    return Example(
+        kind="alpaca",
+        source=origin,
+        instruction=parts["instruction"],
+        input=parts.get("input") or "",
+        output=parts.get("output") or "",
+        system=parts.get("system"),
+    )
+
+
 def _alpaca(row: dict, spec: FormatSpec, origin: RowOrigin) -> Example:
+    if spec.instruct_fields is not None:
+        return _instruct(row, spec, origin)
     fields = spec.alpaca_fields
     return Example(
         kind="alpaca",
         source=origin,
-        instruction=_required_str(row, fields["instruction"]),
+        instruction=required_str(row, fields["instruction"]),
         input=_optional_str(row, fields["input"]) or "",
-        output=_required_str(row, fields["output"]),
+        output=required_str(row, fields["output"]),
         system=_optional_str(row, fields["system"]) or None,
     )
 

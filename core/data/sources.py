@@ -46,6 +46,12 @@ class Source:
         if self.hub_id is not None:
             yield from hub_rows(self.hub_id, self.settings)
             return
+        from ftui.core.data.splits import sliced_local_rows
+
+        split = self.settings.split if self.settings is not None else None
+        yield from sliced_local_rows(self._file_rows(), split, self.where)
+
+    def _file_rows(self) -> Iterator[RawRow]:
         for source_file in self.files:
             start = self.bytes_done
             reader = READERS[source_file.kind]

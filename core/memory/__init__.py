@@ -6,9 +6,10 @@ result = estimate_memory(inp, gpus=[...])           # breakdown + verdict per GP
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ftui.core.memory.advice import GpuTarget, suggestions, verdict
+from ftui.core.memory.advice import GpuTarget, suggestions, tips, verdict
 from ftui.core.memory.estimate import (
     COMPONENT_LABELS,
     GpuVerdict,
@@ -39,9 +40,11 @@ def estimate_memory(
     gpus: list[GpuTarget] | None = None,
     target: GpuTarget | None = None,
     suggest: bool = True,
+    size: Callable[[int], str] | None = None,
 ) -> MemoryEstimate:
     """Breakdown for `inp`, a verdict for each GPU in `gpus`, and suggestions when `target`
-    (default: the first of `gpus`) is tight or too small. `facts` defaults to `get_model_facts(inp.model)`."""
+    (default: the first of `gpus`) is tight or too small. `facts` defaults to `get_model_facts(inp.model)`;
+    `size` formats the bytes in `tips` (default GiB)."""
     if facts is None:
         from ftui.core.models.lookup import get_model_facts
 
@@ -52,6 +55,7 @@ def estimate_memory(
     target = target or (gpus[0] if gpus else None)
     if suggest and target is not None and verdict(result.total_bytes, target).status != "fits":
         result.suggestions = suggestions(inp, lambda changed: breakdown(facts, changed), target)
+    result.tips = tips(inp, lambda changed: breakdown(facts, changed), **({"size": size} if size else {}))
     return result
 
 

@@ -12,6 +12,9 @@ q = heads*head_dim, kv = kv_heads*head_dim, i intermediate), what the backward p
 QLoRA/8-bit: PEFT's prepare_model_for_kbit_training casts embeddings and norms to fp32, so the residual stream
 and the MLP's elementwise tensors are fp32 (r = 4) while matmuls still run in the compute dtype.
 Gradient checkpointing keeps only each layer's input (r*h) and recomputes one layer at a time.
+Liger's kernels keep less: its RMSNorm saves the input in its own dtype and one fp32 rstd per row (no fp32
+copy, no output), its SwiGLU/GeGLU keeps gate and up outputs but not the activation output; RoPE saves
+nothing either way. The fused loss keeps no logits, only one chunk's (fused_logits_bytes).
 docs/memory.md derives each term.
 """
 
@@ -32,6 +35,33 @@ class ActivationMemory:
     working: int  # transient tensors while one layer runs backward (incl. dequantized 4/8-bit weights)
     logits_peak: int  # logits + fp32 upcast + log-softmax + its gradient, at their largest
     mask: int  # materialized attention mask
+
+
+def norm_bytes(width: int, inp: EstimateInput, trains: bool, fp32_out: bool = False) -> float:
+    """Per token: what one RMSNorm over `width` keeps for backward (HF: fp32 input copy, plus its output
+    when the norm weight trains; Liger: the input as it is and an fp32 rstd)."""
+    r = stream_bytes(inp)
+    if "rms_norm" in inp.liger_kernels:
+        return r * width + 4
+    return (4 + ((4 if fp32_out else r) if trains else 0)) * width
+
+
+def fused_logits_bytes(facts: ModelFacts, inp: EstimateInput, tokens: int) -> int:
+    """The fused linear cross-entropy's buffers (core/train/fused_loss.py): one chunk of fp32 logits (and
+    its compute-dtype matmul output, and tanh under soft-capping), the hidden-state gradient it hands to
+    backward, the fp32 head-weight gradient when the head trains, and the widened weight of a LoRA head.
+    The CUDA kernels (cut-cross-entropy, Liger) keep at most as much."""
+    from ftui.core.train import kernels
+
+    a, h, v = DTYPE_BYTES[inp.dtype], facts.hidden_size, facts.vocab_size
+    chunk = min(tokens, max(1, kernels.CHUNK_ELEMENTS // max(v, 1))) * v
+    per_value = 4 + (a if a != 4 else 0) + (4 if facts.family == "gemma2" else 0)
+    total = chunk * per_value + a * h * tokens
+    if not inp.is_lora:
+        total += 4 * v * h
+    elif "lm_head" in inp.lora_target_modules:
+        total += a * v * (h + inp.lora_r) + a * tokens * (h + inp.lora_r)
+    return total
 
 
 def stream_bytes(inp: EstimateInput) -> int:
@@ -94,10 +124,9 @@ def layer_bytes_per_token(facts: ModelFacts, inp: EstimateInput) -> float:
     family = facts.family
     experts = max(facts.experts_per_token, 1) if facts.is_moe else 1
     norm_count = 4 if family in ("gemma2", "gemma3") else 2
-    norm_out = (4 if family.startswith("gemma") else r) if full else 0
-    total = norm_count * (4 + norm_out) * h
+    total = norm_count * norm_bytes(h, inp, full, fp32_out=family.startswith("gemma"))
     if family in ("qwen3", "gemma3"):  # per-head q/k RMSNorm
-        total += (4 + (r if full else 0)) * (q + kv)
+        total += norm_bytes(q + kv, inp, full)
     attention = effective_attention(facts, inp)
     total += attention_core_bytes(facts, inp)
     if full:
@@ -114,7 +143,8 @@ def layer_bytes_per_token(facts: ModelFacts, inp: EstimateInput) -> float:
         ]
         for layer in adapted:
             total += _lora_input_bytes(layer.d_in, inp)
-    total += 3 * r * i * experts  # activation input, activation output, up output
+    glu_saved = 2 if "swiglu" in inp.liger_kernels else 3  # Liger recomputes the activation output
+    total += glu_saved * r * i * experts  # activation input, activation output, up output
     if facts.is_moe:
         total += 4 * facts.num_experts * 2  # router logits + softmax (fp32)
     return total
@@ -127,9 +157,11 @@ def activation_memory(facts: ModelFacts, inp: EstimateInput) -> ActivationMemory
     h, i = facts.hidden_size, facts.intermediate_size
     per_layer = int(layer_bytes_per_token(facts, inp) * tokens)
     full = not inp.is_lora
-    final_norm = (4 + (r if full else 0)) * h * tokens
+    final_norm = int(norm_bytes(h, inp, full) * tokens)
     lm_head_in = 0
-    if full:
+    if inp.fused_loss:
+        lm_head_in = 0  # the fused loss saves no head input: its gradients are made in the forward pass
+    elif full:
         lm_head_in = a * h * tokens
     elif "lm_head" in inp.lora_target_modules:
         lm_head_in = int(_lora_input_bytes(h, inp) * tokens)
@@ -149,6 +181,8 @@ def activation_memory(facts: ModelFacts, inp: EstimateInput) -> ActivationMemory
     logits = 12 * tokens * facts.vocab_size  # fp32 log-softmax output + its gradient + the input gradient
     if facts.family == "gemma2":
         logits += 2 * a * tokens * facts.vocab_size  # final logit soft-capping keeps tanh's output
+    if inp.fused_loss:
+        logits = fused_logits_bytes(facts, inp, tokens)
     mask = 0
     attention = effective_attention(facts, inp)
     if attention == "eager":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ftui.core.memory.constants import TIGHT_FRACTION
+from ftui.core.memory.constants import GIB, TIGHT_FRACTION
 from ftui.core.memory.estimate import GpuVerdict, MemoryEstimate, Suggestion
 from ftui.core.memory.inputs import EstimateInput
 from ftui.core.memory.static import optimizer_spec
@@ -29,9 +29,39 @@ def verdict(total_bytes: int, gpu: GpuTarget) -> GpuVerdict:
     return GpuVerdict(gpu=gpu.name, memory_bytes=gpu.memory_bytes, status=status, usage=round(usage, 4))
 
 
+FUSED_TIP_MIN_SHARE = 0.05  # a tip only when the fused loss saves at least this share of the peak
+
+
+def fused_loss_saving(inp: EstimateInput, estimate: Callable[[EstimateInput], MemoryEstimate]) -> int:
+    """Bytes of the peak the fused linear cross-entropy would save (0 when it is already on)."""
+    if inp.fused_loss:
+        return 0
+    return estimate(inp).total_bytes - estimate(inp.with_changes(fused_loss=True)).total_bytes
+
+
+def gib(n: int) -> str:
+    return f"{n / GIB:.2f} GiB"
+
+
+def tips(
+    inp: EstimateInput,
+    estimate: Callable[[EstimateInput], MemoryEstimate],
+    size: Callable[[int], str] = gib,
+) -> list[str]:
+    """Changes worth making whether or not the run fits: same training, less memory. `size` formats bytes
+    in the caller's unit (the wizard's panel shows GB, `ftui estimate` GiB)."""
+    current = estimate(inp).total_bytes
+    saved = fused_loss_saving(inp, estimate)
+    if saved <= 0 or saved < FUSED_TIP_MIN_SHARE * current:
+        return []
+    return [f"enable cut_cross_entropy: saves {size(saved)} (no logits buffer, same loss)"]
+
+
 def _candidates(inp: EstimateInput) -> list[tuple[str, dict]]:
     """(title, changes) in order of how little they disturb the run."""
     out: list[tuple[str, dict]] = []
+    if not inp.fused_loss:
+        out.append(("cut_cross_entropy: true (fused linear cross-entropy, same loss)", {"fused_loss": True}))
     if not inp.gradient_checkpointing:
         out.append(
             (

@@ -32,6 +32,7 @@ COMPONENT_LABELS: dict[str, str] = {
     "layer_working_set": "one layer's backward working set",
     "attention_mask": "attention mask",
     "multi_gpu_buffers": "multi-GPU buffers (DDP buckets / FSDP gathers)",
+    "reference_model": "reference model (preference tuning)",
     "cuda_overhead": "CUDA context + allocator fragmentation",
 }
 
@@ -68,6 +69,9 @@ class MemoryEstimate:
     notes: list[str] = field(default_factory=list)
     per_gpu: list[GpuVerdict] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    tips: list[str] = field(
+        default_factory=list
+    )  # worth doing even when it fits ("enable cut_cross_entropy")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,17 +88,19 @@ class MemoryEstimate:
             "notes": list(self.notes),
             "per_gpu": [asdict(v) for v in self.per_gpu],
             "suggestions": [asdict(s) for s in self.suggestions],
+            "tips": list(self.tips),
         }
 
 
 def _shard(value: int, inp: EstimateInput, stages: tuple[str, ...]) -> int:
-    return value // inp.num_gpus if inp.num_gpus > 1 and inp.sharding in stages else value
+    sharded = inp.sharding in stages or (inp.sharding == "hybrid" and "fsdp" in stages)
+    return value // inp.shard_count if inp.shard_count > 1 and sharded else value
 
 
 def _multi_gpu_buffers(facts: ModelFacts, inp: EstimateInput, static: StaticMemory) -> int:
     if inp.num_gpus <= 1:
         return 0
-    if inp.sharding in ("fsdp", "zero3"):
+    if inp.sharding in ("fsdp", "zero3", "hybrid"):
         # Two decoder layers gathered at once (current + prefetch) and the root unit (embeddings, lm_head).
         p = DTYPE_BYTES[inp.dtype]
         layer_params = sum(layer.weight_params for layer in linear_layers(facts) if layer.part == "text")
@@ -106,8 +112,10 @@ def _multi_gpu_buffers(facts: ModelFacts, inp: EstimateInput, static: StaticMemo
 
 def breakdown(facts: ModelFacts, inp: EstimateInput) -> MemoryEstimate:
     """The breakdown for one GPU of `inp.num_gpus` (no verdicts or suggestions: see `estimate_memory`)."""
+    from ftui.core.memory import preference
+
     static = static_memory(facts, inp)
-    acts = activation_memory(facts, inp)
+    acts = activation_memory(facts, preference.activation_input(inp))
     quantized = _shard(static.quantized_weights, inp, ("fsdp", "zero3"))
     weights = _shard(static.weights, inp, ("fsdp", "zero3"))
     adapters = _shard(static.adapters, inp, ("fsdp", "zero3"))
@@ -115,9 +123,13 @@ def breakdown(facts: ModelFacts, inp: EstimateInput) -> MemoryEstimate:
     states = _shard(static.optimizer_states, inp, ("fsdp", "zero3", "zero2", "zero1"))
     step_temp = _shard(static.optimizer_step_temp, inp, ("fsdp", "zero3", "zero2", "zero1"))
     offloaded: dict[str, int] = {}
-    if static.optimizer_paged:
-        offloaded["optimizer_states"] = states
+    if static.optimizer_paged or inp.offload_optimizer:
+        offloaded["optimizer_states"] = states  # paged, or on the CPU (DeepSpeed offload, FSDP offload)
         states = 0
+        step_temp = 0 if not static.optimizer_paged else step_temp
+    if inp.offload_params:  # DeepSpeed offload_param / FSDP offload_params: the shards live on the CPU
+        offloaded["base_weights"] = weights + quantized + adapters
+        weights = quantized = adapters = 0
     buffers = _multi_gpu_buffers(facts, inp, static)
     grads_during_backward = gradients if inp.gradient_accumulation_steps > 1 else 0
     lm_grad = 0 if grads_during_backward else _shard(static.lm_head_gradient, inp, ("fsdp", "zero3", "zero2"))
@@ -144,6 +156,7 @@ def breakdown(facts: ModelFacts, inp: EstimateInput) -> MemoryEstimate:
         "trainable_params": adapters,
         "optimizer_states": states,
         "multi_gpu_buffers": buffers,
+        "reference_model": preference.reference_bytes(static, inp),
     }
     components.update(phases[phase])
     allocated = sum(components.values())
@@ -166,10 +179,21 @@ def breakdown(facts: ModelFacts, inp: EstimateInput) -> MemoryEstimate:
 
 
 def _notes(facts: ModelFacts, inp: EstimateInput, static: StaticMemory, phase: str, saved: int) -> list[str]:
-    notes = []
+    from ftui.core.memory.preference import note
+
+    notes = [line] if (line := note(inp)) else []
     if phase == "optimizer_step":
         notes.append(
             f"the peak is at the optimizer step; activations ({saved / 1024**3:.2f} GB) are freed by then"
+        )
+    if inp.offload_optimizer or inp.offload_params:
+        notes.append(
+            "offloaded to CPU RAM (DeepSpeed/FSDP offload), not counted: "
+            + ", ".join(
+                n
+                for n, on in (("optimizer", inp.offload_optimizer), ("parameters", inp.offload_params))
+                if on
+            )
         )
     if static.optimizer_paged:
         notes.append(

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 Attention = Literal["flash", "sdpa", "eager"]
-Sharding = Literal["ddp", "fsdp", "zero3", "zero2", "zero1"]
+# hybrid: FSDP HYBRID_SHARD, sharded within a node and replicated across nodes
+Sharding = Literal["ddp", "fsdp", "zero3", "zero2", "zero1", "hybrid"]
 DType = Literal["bf16", "fp16", "fp32"]
 
 
@@ -36,8 +37,23 @@ class EstimateInput:
     attention: Attention = "sdpa"
     dtype: DType = "bf16"
     optimizer: str = "adamw_torch"
-    num_gpus: int = 1
+    num_gpus: int = 1  # in total, across nodes
     sharding: Sharding = "ddp"
+    num_nodes: int = 1
+    offload_optimizer: bool = False  # DeepSpeed offload_optimizer (optimizer states and step on the CPU)
+    offload_params: bool = False  # DeepSpeed offload_param / FSDP offload_params
+    preference: str | None = None  # rl: dpo|ipo|simpo|orpo|kto (core/memory/preference.py)
+    precompute_ref_log_probs: bool = False
+    # cut_cross_entropy / liger_fused_linear_cross_entropy / chunked_cross_entropy: no [tokens x vocab] logits
+    fused_loss: bool = False
+    liger_kernels: tuple[str, ...] = ()  # liger-kernel kernels patched in: "rms_norm", "swiglu", "rope", ...
+
+    @property
+    def shard_count(self) -> int:
+        """How many GPUs share one copy of the sharded state (hybrid: the GPUs of one node)."""
+        if self.sharding == "hybrid":
+            return max(1, self.num_gpus // max(self.num_nodes, 1))
+        return self.num_gpus
 
     @property
     def is_lora(self) -> bool:
@@ -68,6 +84,10 @@ class EstimateInput:
             value = config.get(key, default) if isinstance(config, dict) else getattr(config, key, default)
             return default if value is None else value
 
+        from ftui.core.train.kernels import LIGER_KERNELS, LOSS_KEYS, fused_key, liger_keys
+
+        sharding, offload = _parallel(config, _base_dir(config))
+        raw = {key: get(key) for key in (*LOSS_KEYS, *LIGER_KERNELS)}
         targets = get("lora_target_modules", ())
         if isinstance(targets, str):
             targets = (targets,)
@@ -86,12 +106,25 @@ class EstimateInput:
             sequence_len=int(get("sequence_len", 512)),
             sample_packing=bool(get("sample_packing", False)),
             gradient_checkpointing=bool(get("gradient_checkpointing", False)),
-            attention=_attention(get("flash_attention", False), get("eager_attention", False)),
+            attention=_attention(config),
             dtype=_dtype(get("bf16", "auto"), get("fp16", False)),
             optimizer=str(get("optimizer", "adamw_torch")),
             num_gpus=int(get("num_processes", 1)),
-            sharding=_sharding(get("fsdp"), get("deepspeed"), _base_dir(config)),
+            sharding=sharding,
+            num_nodes=int(get("num_machines", 1)),
+            offload_optimizer=offload[0],
+            offload_params=offload[1],
+            preference=_preference(get("rl")),
+            precompute_ref_log_probs=bool(get("precompute_ref_log_probs", False)),
+            fused_loss=fused_key(raw) is not None,
+            liger_kernels=tuple(dict.fromkeys(LIGER_KERNELS[k] for k in liger_keys(raw))),
         )
+
+
+def _preference(rl: Any) -> str | None:
+    from ftui.core.preference.methods import METHODS
+
+    return rl if isinstance(rl, str) and rl in METHODS else None
 
 
 def _base_dir(config: Any) -> Path | None:
@@ -99,12 +132,16 @@ def _base_dir(config: Any) -> Path | None:
     return Path(base) if base else None
 
 
-def _attention(flash: Any, eager: Any) -> Attention:
-    """flash_attention -> flash; eager_attention -> eager; otherwise SDPA (transformers' default,
-    which `sdp_attention: true` also selects)."""
-    if flash:
+def _attention(config: Any) -> Attention:
+    """What the trainer runs (attn_implementation or Axolotl's older flags): FlashAttention, flex and hub
+    kernels keep no full attention matrix ("flash"); eager does; SDPA otherwise (transformers' default,
+    and what ftui runs for Axolotl-only backends)."""
+    from ftui.core.config.choices import resolve_attention, runnable_attention
+
+    name = runnable_attention(resolve_attention(config)) or "sdpa"
+    if name.startswith("flash_attention") or name == "flex_attention" or "/" in name:
         return "flash"
-    return "eager" if eager else "sdpa"
+    return "eager" if name == "eager" else "sdpa"
 
 
 def _dtype(bf16: Any, fp16: Any) -> DType:
@@ -116,6 +153,29 @@ def _dtype(bf16: Any, fp16: Any) -> DType:
     if fp16 is False and bf16 is False:
         return "fp32"
     return "fp16"
+
+
+def _parallel(config: Any, base_dir: Path | None) -> tuple[Sharding, tuple[bool, bool]]:
+    """(sharding, (offload optimizer, offload params)) as the launcher reads fsdp/fsdp_config/deepspeed
+    (core/train/fsdp.py, core/train/deepspeed.py: shipped names, FSDP2 keys); unreadable -> by name."""
+    from ftui.core.errors import UserError
+    from ftui.core.train.deepspeed import resolve_deepspeed
+    from ftui.core.train.fsdp import fsdp_plan
+
+    def get(key: str) -> Any:
+        return config.get(key) if isinstance(config, dict) else getattr(config, key, None)
+
+    try:
+        plan = fsdp_plan(get("fsdp"), get("fsdp_config"), get("fsdp_version"))
+        if plan is not None:
+            return plan.sharding, (plan.offload_params, plan.offload_params)  # type: ignore[return-value]
+        choice = resolve_deepspeed(get("deepspeed"), base_dir)
+    except UserError:
+        return _sharding(get("fsdp"), get("deepspeed"), base_dir), (False, False)
+    if choice is None:
+        return "ddp", (False, False)
+    stage = {3: "zero3", 2: "zero2", 1: "zero1"}.get(choice.stage, "ddp")
+    return stage, (choice.offload_optimizer, choice.offload_params)  # type: ignore[return-value]
 
 
 def _sharding(fsdp: Any, deepspeed: Any, base_dir: Path | None) -> Sharding:

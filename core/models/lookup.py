@@ -14,19 +14,8 @@ from ftui.core.errors import UserError
 from ftui.core.models.catalog import catalog_lookup, close_catalog_names
 from ftui.core.models.embedded import EMBEDDED_MODEL_ID, is_embedded
 from ftui.core.models.facts import ModelFacts, facts_from_config
+from ftui.core.models.gguf_meta import config_from_gguf, read_gguf_header
 from ftui.core.models.source import ModelSource, missing_offline_error, offline, resolve_model
-
-# llama.cpp architecture name -> transformers model_type (Mistral GGUFs use "llama").
-GGUF_ARCHITECTURES = {
-    "llama": "llama",
-    "mistral": "mistral",
-    "qwen2": "qwen2",
-    "qwen3": "qwen3",
-    "gemma": "gemma",
-    "gemma2": "gemma2",
-    "gemma3": "gemma3_text",
-    "phi3": "phi3",
-}
 
 
 def _suggestion_hint(name: str) -> str:
@@ -86,51 +75,15 @@ def _with_raw_config(facts: ModelFacts, config: dict[str, Any]) -> ModelFacts:
     return facts
 
 
-def _gguf_value(field: Any) -> Any:
-    """A scalar or string value of a GGUFReader field."""
-    from gguf import GGUFValueType
-
-    if field.types and field.types[0] == GGUFValueType.STRING:
-        return bytes(field.parts[field.data[0]]).decode("utf-8", errors="replace")
-    return field.parts[field.data[0]].tolist()[0]
-
-
 def facts_from_gguf(path: Path, name: str | None = None) -> ModelFacts:
-    """Facts from GGUF metadata (memory-mapped; no tensor is read)."""
+    """Facts from GGUF metadata (the header only; no tensor is read)."""
     try:
-        from gguf import GGUFReader
-
-        reader = GGUFReader(str(path))
-    except Exception as err:  # gguf raises ValueError/OSError/struct errors for broken files
+        meta, tensor_names = read_gguf_header(path)
+    except (OSError, ValueError) as err:
         raise UserError(
             f"cannot read GGUF metadata from {path}: {err}", hint="is this a valid .gguf file?"
         ) from err
-    fields = reader.fields
-
-    def get(key: str, default: Any = None) -> Any:
-        return _gguf_value(fields[key]) if key in fields else default
-
-    arch = get("general.architecture", "llama")
-    heads = get(f"{arch}.attention.head_count")
-    hidden = get(f"{arch}.embedding_length")
-    tokens = fields.get("tokenizer.ggml.tokens")
-    tensor_names = {t.name for t in reader.tensors}
-    config = {
-        "model_type": GGUF_ARCHITECTURES.get(arch, arch),
-        "architectures": [],
-        "hidden_size": hidden,
-        "num_hidden_layers": get(f"{arch}.block_count"),
-        "num_attention_heads": heads,
-        "num_key_value_heads": get(f"{arch}.attention.head_count_kv", heads),
-        "head_dim": get(f"{arch}.attention.key_length", (hidden // heads) if hidden and heads else None),
-        "intermediate_size": get(f"{arch}.feed_forward_length"),
-        "vocab_size": len(tokens.data) if tokens is not None else get(f"{arch}.vocab_size"),
-        "max_position_embeddings": get(f"{arch}.context_length"),
-        "tie_word_embeddings": "output.weight" not in tensor_names,
-        "num_local_experts": get(f"{arch}.expert_count", 0),
-        "num_experts_per_tok": get(f"{arch}.expert_used_count", 0),
-        "attention_bias": "blk.0.attn_q.bias" in tensor_names,
-    }
+    config = config_from_gguf(meta, tensor_names)
     return facts_from_config(config, name or str(path), "gguf", where=str(path))
 
 

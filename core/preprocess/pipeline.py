@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import random
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +21,8 @@ from typing import Any
 
 from ftui.core.errors import UserError
 from ftui.core.fingerprint import fingerprint_inputs, json_digest
-from ftui.core.preprocess.stats import DatasetStats, StatsCollector, column_lengths
+from ftui.core.preprocess.rows import RowBuilder, as_dataset
+from ftui.core.preprocess.stats import DatasetStats, StatsCollector, column_lengths, no_rows_left
 from ftui.core.preprocess.store import StoredDataset, load_stored, prepared_root, save_stored
 
 Progress = Callable[[int, int], None]  # (examples done, examples in total)
@@ -146,21 +146,23 @@ def count_examples(config: Any) -> tuple[int, int]:
     """Read every entry once, before tokenizing: (usable examples, bad rows). Bad rows raise one DataError
     listing them, unless the config says `skip_bad_rows: true`."""
     from ftui.core.data import BadRowLog, iter_config_examples
+    from ftui.core.fingerprint import training_datasets
 
     log = BadRowLog()
     skip = bool(getattr(config, "skip_bad_rows", False))
-    count = sum(
-        1 for _ in iter_config_examples(config.datasets, config.base_dir, skip_bad_rows=skip, bad_rows=log)
-    )
+    entries = training_datasets(config) + list(getattr(config, "test_datasets", None) or [])
+    count = sum(1 for _ in iter_config_examples(entries, config.base_dir, skip_bad_rows=skip, bad_rows=log))
     return count, log.count
 
 
-def jobs_for(config: Any, tokenizer: Any) -> Iterator[tuple[Any, Any]]:
-    """(dataset entry, Tokenizing job) for every `datasets[]` entry: its template and mask settings."""
+def jobs_for(config: Any, tokenizer: Any, entries: Any = None) -> Iterator[tuple[Any, Any]]:
+    """(dataset entry, Tokenizing job) for every training entry (`datasets` and `pretraining_dataset`,
+    or the given `entries`): its template and mask settings."""
+    from ftui.core.fingerprint import training_datasets
     from ftui.core.templates import MaskSettings, Tokenizing, check_template_fits
     from ftui.core.templates.library import template_from_config
 
-    for entry in config.datasets:
+    for entry in training_datasets(config) if entries is None else entries:
         template = template_from_config(config, entry)
         check_template_fits(template, tokenizer)
         yield entry, Tokenizing(template, tokenizer, MaskSettings.from_config(config, entry))
@@ -193,34 +195,63 @@ def tokenize_datasets(
 ) -> tuple[Any, Any | None, DatasetStats]:
     """Tokenize every entry in order; returns (train, validation or None, stats) as in-memory Datasets."""
     from ftui.core.data import iter_examples
+    from ftui.core.quality.curation import quality_drops
 
     collector = StatsCollector(config.sequence_len)
-    builder = _ArrowBuilder()
+    builder = RowBuilder()
     done = 0
     if progress is not None:
         progress(0, total)
-    for entry, job in jobs_for(config, tokenizer):
-        stream = iter_examples(entry, config.base_dir, skip_bad_rows=True)
-        for chunk, tokenized_chunk in tokenize_chunks(job, chunked(stream, CHUNK)):
-            for example, tokenized in zip(chunk, tokenized_chunk, strict=True):
-                for ids, labels, mask, truncated in _rows_of(example, tokenized, job, collector):
-                    collector.add(ids, labels, truncated=truncated)
-                    builder.add(ids, labels, mask)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, max(total, done))
+    drops = quality_drops(config, tokenizer)  # dataset_drop / dataset_near_deduplication: audited first
+    dedupe = bool(getattr(config, "dataset_exact_deduplication", False))
+
+    def tokenize_into(builder: RowBuilder, entries: Any, drops: Any) -> None:
+        nonlocal done
+        for index, (entry, job) in enumerate(jobs_for(config, tokenizer, entries)):
+            stream = iter_examples(entry, config.base_dir, skip_bad_rows=True)
+            dropped_before = sum(drops.counts.values()) if drops else 0
+            if drops is not None:
+                stream = drops.filter(index, stream)
+            for chunk, tokenized_chunk in tokenize_chunks(job, chunked(stream, CHUNK)):
+                for example, tokenized in zip(chunk, tokenized_chunk, strict=True):
+                    for ids, labels, mask in kept_rows(example, tokenized, job, collector, dedupe):
+                        builder.add(ids, labels, mask)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, max(total, done))
+            done += (sum(drops.counts.values()) - dropped_before) if drops else 0
+
+    tokenize_into(builder, None, drops)  # the audit's entry numbers are those of `datasets` (first here)
+    if drops is not None:
+        collector.dropped_quality = dict(drops.counts)
+    test_entries = list(getattr(config, "test_datasets", None) or [])
+    tests = RowBuilder()
+    if test_entries:  # the eval set: test_datasets instead of a val_set_size split (Axolotl)
+        tokenize_into(tests, test_entries, None)
     table = builder.table()
     if table.num_rows == 0:
-        raise UserError(
-            f"no examples left after tokenizing: {collector.dropped_too_long} longer than sequence_len "
-            f"{config.sequence_len}, {collector.dropped_no_trainable} with no trained tokens",
-            hint="raise sequence_len, set excess_length_strategy: truncate, or check the mask settings "
-            "(train_on_inputs, roles_to_train) with `ftui debug CONFIG`",
-        )
+        raise no_rows_left(collector.result(0, 0, done))
+    if test_entries:
+        test_table = tests.table()
+        validation = as_dataset(test_table) if test_table.num_rows else None
+        return as_dataset(table), validation, collector.result(table.num_rows, test_table.num_rows, done)
     train_idx, val_idx = split_indices(table.num_rows, config.val_set_size, config.seed)
-    train = _dataset(table.take(train_idx) if val_idx else table)
-    validation = _dataset(table.take(val_idx)) if val_idx else None
+    train = as_dataset(table.take(train_idx) if val_idx else table)
+    validation = as_dataset(table.take(val_idx)) if val_idx else None
     return train, validation, collector.result(len(train_idx), len(val_idx), done)
+
+
+def kept_rows(
+    example: Any, tokenized: Any, job: Any, collector: StatsCollector, dedupe: bool
+) -> Iterator[tuple[list[int], list[int], list[int]]]:
+    """The rows one tokenized example adds to the prepared dataset, each counted in `collector` (the one
+    rule for drops, truncation, splits and `dataset_exact_deduplication`; the wizard's stats use it too)."""
+    for ids, labels, mask, truncated in _rows_of(example, tokenized, job, collector):
+        if dedupe and collector.seen_before(ids, labels):
+            collector.drop("exact_duplicate")
+            continue
+        collector.add(ids, labels, truncated=truncated)
+        yield ids, labels, mask
 
 
 def _rows_of(
@@ -261,58 +292,6 @@ def split_indices(rows: int, val_set_size: float, seed: int) -> tuple[list[int],
     chosen = set(random.Random(seed).sample(range(rows), count))
     train = [i for i in range(rows) if i not in chosen]
     return train, sorted(chosen)
-
-
-class _ArrowBuilder:
-    """Collects rows as compact Arrow record batches (int32 ids/labels, int8 mask) instead of Python lists."""
-
-    def __init__(self) -> None:
-        self.batches: list[Any] = []
-        self.pending: dict[str, list[list[int]]] = {"input_ids": [], "labels": [], "attention_mask": []}
-
-    def add(self, input_ids: list[int], labels: list[int], attention_mask: list[int]) -> None:
-        self.pending["input_ids"].append(input_ids)
-        self.pending["labels"].append(labels)
-        self.pending["attention_mask"].append(attention_mask)
-        if len(self.pending["input_ids"]) >= CHUNK:
-            self._flush()
-
-    def _flush(self) -> None:
-        import pyarrow as pa
-
-        if not self.pending["input_ids"]:
-            return
-        self.batches.append(
-            pa.record_batch(
-                [
-                    pa.array(self.pending["input_ids"], type=pa.list_(pa.int32())),
-                    pa.array(self.pending["labels"], type=pa.list_(pa.int32())),
-                    pa.array(self.pending["attention_mask"], type=pa.list_(pa.int8())),
-                ],
-                names=["input_ids", "labels", "attention_mask"],
-            )
-        )
-        self.pending = {key: [] for key in self.pending}
-
-    def table(self) -> Any:
-        import pyarrow as pa
-
-        self._flush()
-        schema = pa.schema(
-            [
-                ("input_ids", pa.list_(pa.int32())),
-                ("labels", pa.list_(pa.int32())),
-                ("attention_mask", pa.list_(pa.int8())),
-            ]
-        )
-        return pa.Table.from_batches(self.batches, schema=schema)
-
-
-def _dataset(table: Any) -> Any:
-    from datasets import Dataset
-
-    # An explicit fingerprint: otherwise `datasets` pickles the whole table to hash it.
-    return Dataset(table, fingerprint=uuid.uuid4().hex)
 
 
 def _ftui_version() -> str:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ftui.core.errors import UserError
+
 IGNORE_INDEX = -100
 PERCENTILES = (50, 90, 99)
 
@@ -30,6 +32,8 @@ class DatasetStats:
     dropped: int = 0
     dropped_too_long: int = 0
     dropped_no_trainable: int = 0
+    dropped_exact_duplicate: int = 0  # dataset_exact_deduplication: identical tokenized rows (Axolotl's rule)
+    dropped_quality: dict[str, int] = field(default_factory=dict)  # dataset_drop / near dedup, per kind
     truncated: int = 0
     split: int = 0  # long completion texts cut into several rows of sequence_len tokens
     total_tokens: int = 0
@@ -72,16 +76,26 @@ class StatsCollector:
         self.dropped_too_long = 0
         self.dropped_no_trainable = 0
         self.duplicates = 0
+        self.dropped_exact_duplicate = 0
+        self.dropped_quality: dict[str, int] = {}
         self._seen: set[bytes] = set()
+
+    @staticmethod
+    def _key(input_ids: Sequence[int], labels: Sequence[int]) -> bytes:
+        return hashlib.blake2b(
+            array("q", input_ids).tobytes() + b"|" + array("q", labels).tobytes(), digest_size=16
+        ).digest()
+
+    def seen_before(self, input_ids: Sequence[int], labels: Sequence[int]) -> bool:
+        """True when an identical row (ids and labels) was already added."""
+        return self._key(input_ids, labels) in self._seen
 
     def add(self, input_ids: Sequence[int], labels: Sequence[int], truncated: bool = False) -> None:
         self.lengths.append(len(input_ids))
         self.total_tokens += len(input_ids)
         self.trainable_tokens += len(labels) - list(labels).count(IGNORE_INDEX)
         self.truncated += int(truncated)
-        key = hashlib.blake2b(
-            array("q", input_ids).tobytes() + b"|" + array("q", labels).tobytes(), digest_size=16
-        ).digest()
+        key = self._key(input_ids, labels)
         if key in self._seen:
             self.duplicates += 1
         else:
@@ -92,11 +106,18 @@ class StatsCollector:
             self.dropped_too_long += 1
         elif reason == "no_trainable":
             self.dropped_no_trainable += 1
+        elif reason == "exact_duplicate":
+            self.dropped_exact_duplicate += 1
         else:
             raise ValueError(f"unknown drop reason {reason!r}")
 
     def result(self, train_rows: int, val_rows: int, source_rows: int) -> DatasetStats:
-        dropped = self.dropped_too_long + self.dropped_no_trainable
+        dropped = (
+            self.dropped_too_long
+            + self.dropped_no_trainable
+            + self.dropped_exact_duplicate
+            + sum(self.dropped_quality.values())
+        )
         return DatasetStats(
             rows=len(self.lengths),
             train_rows=train_rows,
@@ -105,6 +126,8 @@ class StatsCollector:
             dropped=dropped,
             dropped_too_long=self.dropped_too_long,
             dropped_no_trainable=self.dropped_no_trainable,
+            dropped_exact_duplicate=self.dropped_exact_duplicate,
+            dropped_quality=dict(self.dropped_quality),
             truncated=self.truncated,
             split=self.split,
             total_tokens=self.total_tokens,
@@ -113,6 +136,18 @@ class StatsCollector:
             duplicates=self.duplicates,
             sequence_len=self.sequence_len,
         )
+
+
+def no_rows_left(stats: DatasetStats) -> UserError:
+    """The error when tokenizing kept nothing (preprocess stops; the wizard shows the same words)."""
+    curated = sum(stats.dropped_quality.values()) + stats.dropped_exact_duplicate
+    return UserError(
+        f"no examples left after tokenizing: {stats.dropped_too_long} longer than sequence_len "
+        f"{stats.sequence_len}, {stats.dropped_no_trainable} with no trained tokens"
+        + (f", {curated} dropped by dataset_drop / deduplication" if curated else ""),
+        hint="raise sequence_len, set excess_length_strategy: truncate, or check the mask settings "
+        "(train_on_inputs, roles_to_train) with `ftui debug CONFIG`",
+    )
 
 
 def column_lengths(dataset: Any, column: str = "input_ids") -> list[int]:

@@ -1,6 +1,8 @@
 """Prepared datasets on disk: one folder per fingerprint, written atomically.
 
-Layout of `<dataset_prepared_path>/<fingerprint>/`:
+Layout of `<dataset_prepared_path>/<fingerprint>/` (a `datasets.DatasetDict` folder: open it with
+`datasets.load_from_disk(path)`):
+    dataset_dict.json  {"splits": ["train", "validation"]} (what makes load_from_disk see a DatasetDict)
     train/        datasets.Dataset.save_to_disk (input_ids, labels, attention_mask; source order)
     validation/   the same, when val_set_size > 0
     stats.json    DatasetStats
@@ -30,6 +32,7 @@ from ftui.core.preprocess.stats import DatasetStats
 DEFAULT_PREPARED_DIR = "last_run_prepared"  # Axolotl's default, relative to the config's folder
 TRAIN, VALIDATION = "train", "validation"
 STATS_FILE, META_FILE = "stats.json", "meta.json"
+DICT_FILE = "dataset_dict.json"  # datasets' marker of a DatasetDict folder
 _TEMP_PREFIX, _OLD_PREFIX = ".tmp-", ".old-"
 
 
@@ -57,6 +60,10 @@ def load_stored(folder: Path, fingerprint: str) -> StoredDataset | None:
         stats = DatasetStats.from_dict(json.loads((folder / STATS_FILE).read_text(encoding="utf-8")))
         train = load_from_disk(str(folder / TRAIN))
         validation = load_from_disk(str(folder / VALIDATION)) if (folder / VALIDATION).exists() else None
+        if not (folder / DICT_FILE).is_file():  # saved by an older ftui: make it a DatasetDict folder
+            _write_json(
+                folder / DICT_FILE, {"splits": [TRAIN] + ([VALIDATION] if validation is not None else [])}
+            )
     except (OSError, ValueError, KeyError, FileNotFoundError):
         return None
     return StoredDataset(train=train, validation=validation, stats=stats, meta=meta)
@@ -76,12 +83,20 @@ def save_stored(folder: Path, stored: StoredDataset, replace: bool = False) -> P
             stored.train.save_to_disk(str(temp / TRAIN))
             if stored.validation is not None:
                 stored.validation.save_to_disk(str(temp / VALIDATION))
+        splits = [TRAIN] + ([VALIDATION] if stored.validation is not None else [])
+        _write_json(temp / DICT_FILE, {"splits": splits})
         _write_json(temp / STATS_FILE, stored.stats.to_dict())
         _write_json(temp / META_FILE, stored.meta)
         _install(temp, folder, replace)
     except OSError as err:  # not writable, not a folder, disk full: the user can fix these
+        from ftui.core.metrics import format_bytes
+        from ftui.core.train.write_errors import free_space, write_cause
+
+        cause = write_cause(err)
+        reason = cause[0] if cause else (err.strerror or str(err))
         raise UserError(
-            f"cannot save the prepared dataset in {folder.parent}: {err.strerror or err}",
+            f"cannot save the prepared dataset in {folder.parent}: {reason} "
+            f"({format_bytes(free_space(folder.parent))} free there); nothing earlier was replaced",
             hint="set dataset_prepared_path in the config to a writable folder with free space",
         ) from err
     finally:

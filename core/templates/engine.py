@@ -13,6 +13,7 @@ from typing import Any
 
 from ftui.core.errors import UserError
 from ftui.core.templates.library import PromptTemplate, load_template
+from ftui.core.templates.pieces import join_pieces, piece_texts
 from ftui.core.templates.render import render_example
 from ftui.core.templates.tokenizer_info import TokenizerInfo, tokenizer_info
 from ftui.core.templates.types import (
@@ -20,6 +21,7 @@ from ftui.core.templates.types import (
     BatchResult,
     ExampleStats,
     MaskSettings,
+    PieceRendered,
     Rendered,
     TokenizedExample,
 )
@@ -75,22 +77,22 @@ def _mask(
         labels[a:b] = ids[a:b] if span.trained else [IGNORE_INDEX] * (b - a)
         if span.turn:
             turns.append((b, span.trained))
-    mode = settings.train_on_eos
+    eos_mode = settings.train_on_eos
+    eot_mode = settings.train_on_eot or eos_mode
     last = {"eot": -1, "eos": -1}
     for turn_end, trained in turns:
-        if not trained and mode != "all":
+        if not trained and eos_mode != "all" and eot_mode != "all":
             continue
-        for kind, wanted in (("eot", eot_ids), ("eos", eos_ids)):
+        for kind, wanted, mode in (("eot", eot_ids, eot_mode), ("eos", eos_ids, eos_mode)):
             idx = _find_in_window(ids, turn_end, wanted)
             if idx == -1:
                 continue
             last[kind] = idx
             if mode == "all" or (mode == "turn" and trained):
                 labels[idx] = ids[idx]
-    if mode == "last":
-        for idx in last.values():
-            if idx != -1:
-                labels[idx] = ids[idx]
+    for kind, mode in (("eot", eot_mode), ("eos", eos_mode)):
+        if mode == "last" and last[kind] != -1:
+            labels[last[kind]] = ids[last[kind]]
     return ids, labels, runs
 
 
@@ -104,12 +106,42 @@ class Tokenizing:
         self.info: TokenizerInfo = tokenizer_info(tokenizer)
         self.settings = settings or MaskSettings()
         eos = {self.info.eos_id} if self.info.eos_id is not None else set()
-        stop_tokens = self.template.stop_tokens
-        if self.template.fallback and self.info.chat_template is None:
-            stop_tokens = load_template(self.template.fallback).stop_tokens
-        stops = {self.info.single_token_id(t) for t in stop_tokens}
         self.eos_ids = frozenset(eos)
-        self.eot_ids = frozenset(eos | {i for i in stops if i is not None})
+        self.eot_ids = frozenset(self._eot_ids(eos))
+        self.notes = self._notes()
+
+    def _eot_ids(self, eos: set[int]) -> set[int]:
+        """Axolotl's rule: the `eot_tokens` of the config (each one token), else the EOS token; with the EOS
+        token among them, train_on_eos and train_on_eot must agree (Axolotl refuses otherwise)."""
+        tokens = self.settings.eot_tokens
+        ids = (
+            {i for i in (self.info.single_token_id(t) for t in tokens) if i is not None}
+            if tokens
+            else set(eos)
+        )
+        eot_mode = self.settings.train_on_eot or self.settings.train_on_eos
+        if eos & ids and eot_mode != self.settings.train_on_eos:
+            raise UserError(
+                f"the EOS token ends turns too (eot_tokens), but train_on_eos is {self.settings.train_on_eos!r} "
+                f"and train_on_eot {eot_mode!r}",
+                hint="make them equal, or give eot_tokens without the EOS token (Axolotl refuses this too)",
+            )
+        return ids
+
+    def _notes(self) -> list[str]:
+        """What a user should know about the end-of-turn tokens (shown by `ftui debug` and preprocess)."""
+        stops = self.template.stop_tokens
+        if self.template.fallback and self.info.chat_template is None:
+            stops = load_template(self.template.fallback).stop_tokens
+        untrained = [
+            t for t in stops if (i := self.info.single_token_id(t)) is not None and i not in self.eot_ids
+        ]
+        if untrained and self.settings.eot_tokens is None:
+            return [
+                f"the template ends turns with {untrained[0]}, which is not the tokenizer's EOS token: it is not "
+                f"trained (as in Axolotl); add eot_tokens: [{untrained[0]!r}] to train it"
+            ]
+        return []
 
     def render(self, example: Any) -> Rendered:
         return render_example(example, self.template, self.info, self.settings)
@@ -118,12 +150,18 @@ class Tokenizing:
         """Tokenize and mask examples (no length limit applied; see `limit_length`)."""
         results: list[TokenizedExample | None] = [None] * len(examples)
         groups: dict[bool, list[tuple[int, Rendered]]] = {True: [], False: []}
+        pieced: list[tuple[int, PieceRendered]] = []
         for i, example in enumerate(examples):
             if getattr(example, "kind", None) == "tokenized":
                 results[i] = self._pretokenized(example)
+                continue
+            rendered = self.render(example)
+            if isinstance(rendered, PieceRendered):
+                pieced.append((i, rendered))
             else:
-                rendered = self.render(example)
                 groups[rendered.add_special_tokens].append((i, rendered))
+        if pieced:
+            self._run_pieces(pieced, results)
         for add_special, items in groups.items():
             if not items:
                 continue
@@ -133,6 +171,14 @@ class Tokenizing:
             for (i, rendered), encoding in zip(items, encodings, strict=True):
                 results[i] = self._example(rendered, encoding)
         return results  # type: ignore[return-value]
+
+    def _run_pieces(self, pieced: list[tuple[int, PieceRendered]], results: list[Any]) -> None:
+        """Legacy types: every piece of every example encoded in one batch, then joined per example."""
+        texts = [piece_texts(rendered) for _, rendered in pieced]
+        flat = [text for group in texts for text in group]
+        encodings = iter(self.info.backend.encode_batch(flat, add_special_tokens=True))
+        for (i, rendered), group in zip(pieced, texts, strict=True):
+            results[i] = join_pieces(rendered, [next(encodings) for _ in group], self.info)
 
     def _example(self, rendered: Rendered, encoding: Any) -> TokenizedExample:
         ids, labels, runs = _mask(rendered, encoding, self.eot_ids, self.eos_ids, self.settings)

@@ -16,19 +16,12 @@ from ftui.core.paths import templates_dir
 
 TemplateKind = Literal["instruct", "chat", "tokenizer"]
 
-# Axolotl's names for the same formats, so an Axolotl config's `chat_template:` works unchanged.
-ALIASES = {
-    "tokenizer_default": "tokenizer",
-    "tokenizer_default_fallback_chatml": "tokenizer",
-    "mistral_v1": "mistral",
-    "phi_3": "phi3",
-    "phi_35": "phi3",
-    "llama3_2": "llama3",
-    "llama31": "llama3",
-    "mistral_v2v3": "mistral",
-    "gemma3": "gemma",
-    "llama3_2_vision": "llama3",
-}
+
+def _aliases() -> dict[str, str]:
+    """A `chat_template:` spelling -> its file in templates/prompts/ (config/choices.py holds the names)."""
+    from ftui.core.config.choices import CHAT_TEMPLATE_ALIASES
+
+    return {**CHAT_TEMPLATE_ALIASES, "tokenizer_default": "tokenizer", "tokenizer": "tokenizer"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +37,22 @@ class PromptTemplate:
     response_as_separate_text: bool = False
     path: str = ""
     fallback: str | None = None  # kind "tokenizer": the template to use when the tokenizer has none
+    # legacy types (core/templates/legacy.py): an instruction type and its prompt strings, or the FastChat
+    # conversation a `type: sharegpt` entry renders with
+    instruct: Any = None
+    style: Any = None
+    legacy_sharegpt: Any = None
+
+    def describe(self) -> str:
+        """One line for `ftui check` and the wizard: which template, in words."""
+        if self.kind == "tokenizer":
+            extra = f" (else {self.fallback})" if self.fallback else ""
+            return f"the tokenizer's own chat template{extra}"
+        return (
+            f"the {self.name} template: {self.description}"
+            if self.description
+            else f"the {self.name} template"
+        )
 
 
 def prompts_dir() -> Path:
@@ -57,7 +66,7 @@ def list_templates() -> list[str]:
 
 def canonical_name(name: str) -> str:
     key = str(name).strip()
-    return ALIASES.get(key, key)
+    return _aliases().get(key, key)
 
 
 @lru_cache(maxsize=64)
@@ -100,16 +109,33 @@ def load_template(name: str) -> PromptTemplate:
 FALLBACK_PREFIX = "tokenizer_default_fallback_"
 
 
+def is_instruct_type(dataset_type: str) -> bool:
+    """Dataset types rendered with instruction strings (alpaca and Axolotl's other instruct types), not a
+    chat template."""
+    from ftui.core.templates.instruct import instruct_type
+
+    return dataset_type == "alpaca" or instruct_type(dataset_type) is not None
+
+
 def template_for(
-    dataset_type: str | None, chat_template: str | None, chat_template_jinja: str | None = None
+    dataset_type: str | None,
+    chat_template: str | None,
+    chat_template_jinja: str | None = None,
+    dataset: Any = None,
+    config: Any = None,
 ) -> PromptTemplate:
-    """The template a dataset uses: `alpaca`-family rows use `alpaca`; chat rows use `chat_template`
-    (default: the tokenizer's own template, as Axolotl's `chat_template` type does). `jinja` takes the
-    template text from `chat_template_jinja`; `tokenizer_default_fallback_X` uses X when the tokenizer has
-    no template."""
-    if dataset_type and str(dataset_type).startswith("alpaca"):
+    """The template a dataset uses: `alpaca` rows use `alpaca`, Axolotl's other instruction types and
+    legacy ShareGPT their own (see `legacy_template`); chat rows use `chat_template` (default: the
+    tokenizer's own template, as Axolotl's `chat_template` type does). `jinja` takes the template text from
+    `chat_template_jinja`; `tokenizer_default_fallback_X` uses X when the tokenizer has no template."""
+    legacy = legacy_template(dataset_type, dataset, config)
+    if legacy is not None:
+        return legacy
+    if dataset_type == "alpaca":
         return load_template("alpaca")
     name = chat_template or "tokenizer"
+    if name == "alpaca" and dataset_type in ("chat_template", "sharegpt", "messages"):
+        name = "alpaca_chat"  # Axolotl's alpaca chat template for chat rows
     if name == "jinja":
         if not chat_template_jinja:
             raise UserError(
@@ -135,10 +161,99 @@ def template_from_config(config: Any, dataset: Any = None) -> PromptTemplate:
         return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
 
     dataset_type = get(dataset, "type")
-    return template_for(
-        dataset_type if isinstance(dataset_type, str) else None,
-        get(dataset, "chat_template") or get(config, "chat_template"),
-        get(dataset, "chat_template_jinja") or get(config, "chat_template_jinja"),
+    if dataset_type is not None and not isinstance(dataset_type, str):  # a mapping: Axolotl's user_defined
+        dataset_type = "user_defined"
+    chat_template = get(dataset, "chat_template") or get(config, "chat_template")
+    jinja = get(dataset, "chat_template_jinja") or get(config, "chat_template_jinja")
+    if chat_template is None and jinja:
+        chat_template = "jinja"  # Axolotl: chat_template_jinja alone means chat_template: jinja
+    if chat_template == "jinja":
+        jinja = jinja_text(config, jinja)
+    return template_for(dataset_type, chat_template, jinja, dataset=dataset, config=config)
+
+
+def looks_like_path(value: str) -> bool:
+    """A `chat_template_jinja` value naming a file rather than holding the template (no braces, one line)."""
+    return "\n" not in value and "{" not in value
+
+
+def jinja_text(config: Any, value: str | None) -> str | None:
+    """`chat_template_jinja` holds the template or, as Axolotl allows, the path of a file with it (relative
+    to the config's folder). A path that names no file is a user error, not a one-line template."""
+    if not value or not looks_like_path(value):
+        return value
+    resolve = getattr(config, "resolve_path", None)
+    candidate = resolve(value) if resolve is not None else Path(value).expanduser()
+    if candidate.is_file():
+        return candidate.read_text(encoding="utf-8")
+    raise UserError(
+        f"chat_template_jinja: file not found: {candidate}",
+        hint="give the Jinja template itself, or the path of a .jinja file (relative to the config's folder)",
+    )
+
+
+def legacy_template(
+    dataset_type: str | None, dataset: Any = None, config: Any = None
+) -> PromptTemplate | None:
+    """The template of a legacy type: an instruction type, a `type:` mapping, or legacy ShareGPT."""
+    from ftui.core.config.choices import LEGACY_SHAREGPT_TYPES
+    from ftui.core.templates import instruct
+
+    def get(obj: Any, key: str) -> Any:
+        if obj is None:
+            return None
+        return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+    if dataset_type == "user_defined":
+        kind, style = instruct.user_defined(get(dataset, "type"))
+        return PromptTemplate(
+            "user_defined",
+            "instruct",
+            "Axolotl's user-defined prompt (type: mapping)",
+            instruct=kind,
+            style=style,
+        )
+    if dataset_type in LEGACY_SHAREGPT_TYPES:
+        return _legacy_sharegpt(dataset_type, dataset, config, get)
+    kind = instruct.instruct_type(dataset_type) if dataset_type else None
+    if kind is None:
+        return None
+    style_name = kind.style
+    if kind.style_from_conversation and get(dataset, "conversation") in instruct.STYLES:
+        style_name = get(dataset, "conversation")
+    return PromptTemplate(
+        dataset_type, "instruct", f"Axolotl's {dataset_type} prompt ({style_name} style)", instruct=kind,
+        style=instruct.STYLES[style_name],
+    )  # fmt: skip
+
+
+def _legacy_sharegpt(dataset_type: str, dataset: Any, config: Any, get: Any) -> PromptTemplate:
+    """Axolotl 0.4's rule: the entry's `conversation`, else (plain `sharegpt`) the top-level chat_template,
+    else vicuna_v1.1; chatml/llama3 take `default_system_message` when chat_template names them."""
+    from ftui.core.templates.conversations import get_conversation
+    from ftui.core.templates.legacy import LegacyShareGPT
+
+    chat_template = get(config, "chat_template")
+    name = get(dataset, "conversation") or (
+        chat_template
+        if dataset_type in ("sharegpt", "sharegpt:chat", "sharegpt_simple") and chat_template
+        else None
+    )
+    name = name or "vicuna_v1.1"
+    system = get(config, "default_system_message") if chat_template == name else None
+    roles = get(dataset, "roles") or {}
+    legacy = LegacyShareGPT(
+        conversation=get_conversation(name, system),
+        role_key_human=get(dataset, "field_human") or "human",
+        role_key_model=get(dataset, "field_model") or "gpt",
+        input_roles=tuple(roles.get("input") or ()),
+        output_roles=tuple(roles.get("output") or ()),
+    )
+    return PromptTemplate(
+        f"sharegpt:{name}",
+        "chat",
+        f"legacy ShareGPT with the FastChat {name!r} conversation",
+        legacy_sharegpt=legacy,
     )
 
 

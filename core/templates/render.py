@@ -34,6 +34,8 @@ def render_example(
     example: Any, template: PromptTemplate, info: TokenizerInfo, settings: MaskSettings
 ) -> Rendered:
     kind = getattr(example, "kind", None)
+    if template.instruct is not None or template.legacy_sharegpt is not None:
+        return _render_legacy(example, template, info, settings)
     if kind == "alpaca":
         if template.kind == "instruct":
             return render_alpaca(
@@ -51,6 +53,26 @@ def render_example(
     if kind == "segments":
         return render_segments(example.segments)
     raise UserError(f"{_where(example)}: examples of kind {kind!r} cannot be rendered with a template")
+
+
+def _render_legacy(
+    example: Any, template: PromptTemplate, info: TokenizerInfo, settings: MaskSettings
+) -> Any:
+    from dataclasses import replace
+
+    from ftui.core.templates.legacy import render_instruct, render_legacy_sharegpt
+
+    kind = getattr(example, "kind", None)
+    if template.instruct is not None and kind == "alpaca":
+        return render_instruct(example, template.instruct, template.style, settings)
+    if template.legacy_sharegpt is not None and kind == "chat":
+        legacy = replace(template.legacy_sharegpt, eos_token=info.eos_token)
+        return render_legacy_sharegpt(example, legacy, settings, _where(example))
+    raise UserError(
+        f"{_where(example)}: {template.name} renders {'instruction' if template.instruct else 'ShareGPT'} rows, "
+        f"not {kind} rows",
+        hint="check the dataset's `type:` against its rows",
+    )
 
 
 # --- alpaca -------------------------------------------------------------------------------------------

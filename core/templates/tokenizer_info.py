@@ -14,6 +14,7 @@ class TokenizerInfo:
     backend: Any  # tokenizers.Tokenizer (Rust): batch encoding with offsets
     eos_token: str | None
     eos_id: int | None
+    bos_id: int | None
     special_ids: frozenset[int]
     context: dict[str, Any]  # what chat templates see besides messages: bos_token, eos_token, ...
     chat_template: str | None
@@ -64,6 +65,7 @@ def _build(tokenizer: Any) -> TokenizerInfo:
         backend=backend,
         eos_token=getattr(tokenizer, "eos_token", None),
         eos_id=getattr(tokenizer, "eos_token_id", None),
+        bos_id=getattr(tokenizer, "bos_token_id", None),
         special_ids=frozenset(int(i) for i in (tokenizer.all_special_ids or [])),
         context=context,
         chat_template=_chat_template(tokenizer),

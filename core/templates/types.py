@@ -39,6 +39,8 @@ class MaskSettings:
     train_on_inputs: bool = False
     roles_to_train: tuple[str, ...] = ("assistant",)
     train_on_eos: TrainOnEos = "turn"
+    train_on_eot: TrainOnEos | None = None  # end-of-turn tokens; None: as train_on_eos (Axolotl)
+    eot_tokens: tuple[str, ...] | None = None  # None: the EOS token is the end-of-turn token (Axolotl)
     sequence_len: int = 2048
     excess_length_strategy: ExcessLength = "drop"
 
@@ -55,10 +57,14 @@ class MaskSettings:
 
         roles = get(dataset, "roles_to_train")
         eos = get(dataset, "train_on_eos")
+        eot = get(dataset, "train_on_eot")
+        eot_tokens = get(config, "eot_tokens")
         return cls(
             train_on_inputs=bool(get(config, "train_on_inputs") or False),
             roles_to_train=tuple(roles) if roles is not None else ("assistant",),
             train_on_eos=str(eos) if eos else "turn",  # type: ignore[arg-type]
+            train_on_eot=str(eot) if eot else None,  # type: ignore[arg-type]
+            eot_tokens=tuple(eot_tokens) if eot_tokens else None,
             sequence_len=int(get(config, "sequence_len") or _default_sequence_len()),
             excess_length_strategy=get(config, "excess_length_strategy") or "drop",
         )
@@ -98,6 +104,32 @@ class Rendered:
     add_special_tokens: bool  # True: the tokenizer adds BOS/EOS itself (alpaca, completion)
     default_trained: bool = False  # tokens outside every span (BOS, scaffolding)
     default_part: str = "template"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A text tokenized on its own, as Axolotl's legacy strategies tokenized each prompt part: with the
+    tokenizer's special tokens, then BOS dropped (`strip_bos`) and EOS added (`add_eos`, unless the text
+    already ends with it). `masked_prefix`: the first tokens, as many as this text has on its own, are
+    masked even when the piece is trained (a ShareGPT turn's role)."""
+
+    text: str
+    part: str
+    trained: bool
+    strip_bos: bool = True
+    add_eos: bool = False
+    masked_prefix: str | None = None
+
+
+@dataclass
+class PieceRendered:
+    """One example as separately tokenized pieces (legacy instruction and ShareGPT types)."""
+
+    pieces: list[Piece]
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.pieces)
 
 
 @dataclass(frozen=True)

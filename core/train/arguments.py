@@ -35,6 +35,9 @@ def training_arguments(**kwargs: Any) -> Any:
     """TrainingArguments; its ValueErrors (bad optimizer, scheduler, precision) are the user's to fix."""
     from transformers import TrainingArguments
 
+    # Every checkpoint pickles the arguments (training_args.bin): a hub token travels as HF_TOKEN instead
+    # (core/config/secrets.py), never as an argument.
+    kwargs.pop("hub_token", None)
     try:
         return TrainingArguments(**kwargs)
     except (ValueError, ImportError) as err:

@@ -78,6 +78,7 @@ class EventCallback(TrainerCallback):
         self.last_time = time.time()
         self.start_step = 0
         self.on_train_begin_hook = None  # callable(state) -> None, set by the runner to emit run_started
+        self.extra_metrics = None  # callable(logs) -> dict of flat keys added to step events (preference)
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.start = self.last_time = time.time()
@@ -126,6 +127,7 @@ class EventCallback(TrainerCallback):
             eta_s=eta,
             rss=_rss(),
             **mem,
+            **(self.extra_metrics(logs) if self.extra_metrics is not None else {}),
         )
         if not self.quiet:
             print(progress_line(event), file=sys.stderr, flush=True)

@@ -12,9 +12,11 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from ftui.core.errors import UserError
 from ftui.core.train.settings import TrainSettings
+from ftui.core.train.write_errors import reported_writes
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 TMP_PREFIX = ".tmp-"
@@ -67,6 +69,25 @@ def publish(tmp_dir: Path, final_dir: Path) -> None:
         os.close(fd)
 
 
+def save_final(trainer: Any, output_dir: Path) -> None:
+    """`trainer.save_model` into a temporary folder, then each file renamed into `output_dir`: a failed
+    write (disk full, ...) leaves the files of an earlier save whole and ends with one WriteFailed message."""
+    tmp = output_dir / f"{TMP_PREFIX}final"
+    lead = trainer.args.should_save
+    what = "the trained adapter" if getattr(trainer.model, "peft_config", None) else "the trained model"
+    with reported_writes(what, output_dir, output_dir, partial=tmp):
+        if lead:
+            shutil.rmtree(tmp, ignore_errors=True)
+        trainer.save_model(str(tmp))
+        if lead:
+            for path in sorted(tmp.iterdir()):
+                target = output_dir / path.name
+                if path.is_dir() and target.is_dir():
+                    shutil.rmtree(target)
+                os.replace(path, target)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def rotate(output_dir: str | Path, keep: int | None) -> list[Path]:
     """Delete the oldest checkpoints beyond `save_total_limit`."""
     if not keep or keep <= 0:
@@ -110,12 +131,13 @@ def checkpoint_step(checkpoint: str | None) -> int:
         return 0
 
 
-def atomic_trainer_class():
-    """A transformers Trainer whose checkpoints are saved to a temp folder, then renamed, and which counts
-    the tokens it trains on (imported lazily)."""
-    from transformers import Trainer
+def atomic_trainer_class(base=None):
+    """A transformers Trainer (or the `base` subclass of it, e.g. a TRL trainer) whose checkpoints are saved
+    to a temp folder, then renamed, and which counts the tokens it trains on (imported lazily)."""
+    if base is None:
+        from transformers import Trainer as base
 
-    class AtomicCheckpointTrainer(Trainer):
+    class AtomicCheckpointTrainer(base):
         ftui_on_checkpoint = None  # callable(step, path) set by the runner (emits the `checkpoint` event)
         ftui_save_total_limit: int | None = None
         ftui_counter = None  # TokenCounter: tokens of the micro-batches actually trained
@@ -135,6 +157,15 @@ def atomic_trainer_class():
             run_dir = Path(self.args.output_dir)
             name = f"checkpoint-{self.state.global_step}"
             tmp_root = run_dir / f"{TMP_PREFIX}{name}"
+            with reported_writes(name, tmp_root, run_dir, partial=tmp_root):
+                self._write_checkpoint(model, trial, run_dir, name, tmp_root)
+            if self.args.should_save:
+                rotate(run_dir, self.ftui_save_total_limit)
+                if self.ftui_on_checkpoint is not None:
+                    self.ftui_on_checkpoint(self.state.global_step, str(run_dir / name))
+            self.accelerator.wait_for_everyone()
+
+        def _write_checkpoint(self, model, trial, run_dir: Path, name: str, tmp_root: Path) -> None:
             if self.args.should_save:
                 shutil.rmtree(tmp_root, ignore_errors=True)
                 tmp_root.mkdir(parents=True)
@@ -145,13 +176,8 @@ def atomic_trainer_class():
             finally:
                 self._ftui_tmp_root = None
             self.accelerator.wait_for_everyone()  # every rank wrote its RNG state before the rename
-            final = run_dir / name
             if self.args.should_save:
-                publish(tmp_root / name, final)
+                publish(tmp_root / name, run_dir / name)
                 shutil.rmtree(tmp_root, ignore_errors=True)
-                rotate(run_dir, self.ftui_save_total_limit)
-                if self.ftui_on_checkpoint is not None:
-                    self.ftui_on_checkpoint(self.state.global_step, str(final))
-            self.accelerator.wait_for_everyone()
 
     return AtomicCheckpointTrainer

@@ -52,6 +52,7 @@ class TokenCounter:
 class Collator:
     pad_id: int
     pad_to: int | None = None  # pad every batch to this length (pad_to_sequence_len)
+    flatten: bool = False  # packed rows as one [1, tokens] row (FlashAttention: see PackedCollator)
 
     def __call__(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
@@ -59,7 +60,7 @@ class Collator:
         if "position_ids" in rows[0]:
             from ftui.core.packing import PackedCollator
 
-            batch = PackedCollator(self.pad_id, pad_to=self.pad_to)(rows)
+            batch = PackedCollator(self.pad_id, pad_to=self.pad_to, flatten=self.flatten)(rows)
         else:
             length = max(max(len(r["input_ids"]) for r in rows), self.pad_to or 0)
             input_ids, labels, mask = [], [], []

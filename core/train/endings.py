@@ -24,6 +24,16 @@ OOM_SUGGESTIONS = [
 ]
 
 
+# How an allocation failure reads: CUDA's and MPS's "out of memory", and the CPU allocator's
+# "DefaultCPUAllocator: can't allocate memory ... Error code 12 (Cannot allocate memory)".
+OOM_MARKERS = ("out of memory", "can't allocate memory", "cannot allocate memory")
+
+
+def is_out_of_memory(err: BaseException) -> bool:
+    message = str(err).lower()
+    return type(err).__name__ in ("OutOfMemoryError", "MemoryError") or any(m in message for m in OOM_MARKERS)
+
+
 @dataclass
 class RunResult:
     status: str  # "finished" | "stopped" | "failed"
@@ -43,7 +53,7 @@ def emit_crash(writer: EventWriter, err: BaseException, state: dict[str, Any]) -
     step = trainer.state.global_step if trainer is not None else state["step"]
     tail = "".join(traceback.format_exception(type(err), err, err.__traceback__)).splitlines()[-15:]
     message = str(err) or type(err).__name__
-    oom = "out of memory" in message.lower() or type(err).__name__ in ("OutOfMemoryError", "MemoryError")
+    oom = is_out_of_memory(err)
     suggestions = OOM_SUGGESTIONS
     estimate = state.get("estimate") or {}
     if oom and estimate.get("suggestions"):
@@ -80,6 +90,7 @@ def finish_run(
     rank: int,
     quiet: bool,
     started: float,
+    on_saved: Any = None,
 ) -> RunResult:
     """After `trainer.train()` returned: save the model unless the run failed or was stopped by a signal,
     and write the terminal event for why it ended (watchdog, signal, early stopping or done)."""
@@ -106,7 +117,11 @@ def finish_run(
             )
         return RunResult("stopped", output_dir, step, outcome.last_loss)
 
-    trainer.save_model(str(output_dir))  # adapter (or full model) + tokenizer, ready for chat/merge
+    from ftui.core.train.checkpoints import save_final
+
+    save_final(trainer, output_dir)  # adapter (or full model) + tokenizer, ready for chat/merge
+    if on_saved is not None:
+        on_saved(step)  # the Hub push (core/train/hub_sync.py): its events come before the terminal one
     if outcome.stop_reason == "early_stopping":
         writer.emit("stopped", step=step, reason="early_stopping", checkpoint=outcome.last_checkpoint)
         return RunResult("stopped", output_dir, step, outcome.last_loss)

@@ -7,59 +7,18 @@ with every `eval` event. `eval_table_size: N` logs N sample generations.
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from ftui.core.errors import ConfigUserError
+from ftui.core.assertions import call_assertion, load_assertion
 from ftui.core.events import EventWriter
 from ftui.core.generate import GenerationOptions, generate_batch
 from ftui.core.train.callbacks import RunOutcome
 from transformers import TrainerCallback
 
 MAX_ASSERTION_PROMPTS = 64
-
-
-def load_assertion(spec: str, base_dir: str | Path) -> Callable[..., Any]:
-    """Import `file.py:function` (path relative to the config's folder)."""
-    if ":" not in spec:
-        raise ConfigUserError(
-            f"eval_assertions: {spec!r} must look like path/to/file.py:function_name",
-            hint="e.g. eval_assertions: checks.py:is_valid_json",
-        )
-    file_part, func_name = spec.rsplit(":", 1)
-    path = Path(file_part).expanduser()
-    if not path.is_absolute():
-        path = Path(base_dir) / path
-    if not path.is_file():
-        raise ConfigUserError(
-            f"eval_assertions: file not found: {path}", hint="check the path (relative to the config)"
-        )
-    module_spec = importlib.util.spec_from_file_location(f"ftui_assertions_{path.stem}", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    func = getattr(module, func_name, None)
-    if not callable(func):
-        raise ConfigUserError(f"eval_assertions: {path} has no function {func_name!r}")
-    return func
-
-
-def call_assertion(func: Callable[..., Any], output: str, expected: str, prompt: str) -> bool:
-    """Call with as many of (output, expected, prompt) as the function takes; an exception counts as a fail."""
-    try:
-        params = [
-            p
-            for p in inspect.signature(func).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        has_varargs = any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(func).parameters.values())
-        n = 3 if has_varargs else min(len(params), 3)
-        return bool(func(*(output, expected, prompt)[: max(n, 1)]))
-    except Exception:  # noqa: BLE001 - a user check that raises means "not passed"
-        return False
+__all__ = ["EvalEventCallback", "assertion_report", "call_assertion", "load_assertion"]
 
 
 def assertion_report(
@@ -117,6 +76,8 @@ class EvalEventCallback(TrainerCallback):
         self.table_size = table_size
         self.max_new_tokens = max_new_tokens
         self.quiet = quiet
+        self.on_report = None  # callable(report, step): the trainer sends the report to the trackers
+        self.extra_metrics = None  # callable(metrics) -> dict of flat keys added to eval events (preference)
 
     def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
         if not state.is_world_process_zero:
@@ -136,9 +97,17 @@ class EvalEventCallback(TrainerCallback):
                 self.table_size,
                 self.max_new_tokens,
             )
+        extra = self.extra_metrics(metrics) if self.extra_metrics is not None else {}
         self.writer.emit(
-            "eval", step=state.global_step, epoch=round(state.epoch or 0.0, 4), eval_loss=loss, **report
+            "eval",
+            step=state.global_step,
+            epoch=round(state.epoch or 0.0, 4),
+            eval_loss=loss,
+            **report,
+            **extra,
         )
+        if self.on_report is not None and report:
+            self.on_report(report, state.global_step)
         if not self.quiet:
             import sys
 

@@ -7,6 +7,7 @@ on CPU (CPU half precision is slow and unstable for training).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
@@ -137,22 +138,27 @@ def load_base_model(settings: TrainSettings, source: ModelSource, precision: Pre
 
 
 def attention_implementation(settings: TrainSettings, precision: Precision) -> str | None:
-    """`flash_attention: true` -> FlashAttention-2 (packed rows then use its variable-length path through
-    position_ids); `sdp_attention: true` -> PyTorch SDPA; else the model's default."""
-    if settings.raw.get("flash_attention"):
-        if precision.device != "cuda":
-            return None  # CPU: SDPA with the block-diagonal mask from position_ids
+    """The config's attention backend (`attn_implementation`, or Axolotl's older flags) as transformers
+    takes it. Axolotl-only backends (xformers, sage, fp8, ...) run as SDPA (`ftui check` says so); on CPU
+    the FlashAttention and hub-kernel backends run as SDPA with the block-diagonal mask from position_ids."""
+    from ftui.core.config.choices import resolve_attention, runnable_attention
+
+    name = runnable_attention(resolve_attention(settings.raw))
+    if name is None:
+        return None
+    needs_cuda = name.startswith("flash_attention") or name == "flex_attention" or "/" in name
+    if needs_cuda and precision.device != "cuda":
+        return None
+    if name in ("flash_attention_2", "flash_attention_3"):
         import importlib.util
 
-        if importlib.util.find_spec("flash_attn") is None:
+        package = "flash_attn" if name == "flash_attention_2" else "flash_attn_interface"
+        if importlib.util.find_spec(package) is None:
             raise UserError(
-                "flash_attention: true but the flash-attn package is not installed",
-                hint="pip install flash-attn --no-build-isolation, or set flash_attention: false (SDPA is used)",
+                f"attention backend {name} needs the {package} package, which is not installed",
+                hint="pip install flash-attn --no-build-isolation, or set attn_implementation: sdpa",
             )
-        return "flash_attention_2"
-    if settings.raw.get("sdp_attention"):
-        return "sdpa"
-    return None
+    return name
 
 
 def lora_config(settings: TrainSettings) -> Any:
@@ -172,8 +178,9 @@ def lora_config(settings: TrainSettings) -> Any:
     )
 
 
-def apply_adapter(model: Any, settings: TrainSettings) -> Any:
-    """Wrap the model for LoRA/QLoRA; full fine-tuning leaves it as is."""
+def apply_adapter(model: Any, settings: TrainSettings, start: Path | None = None) -> Any:
+    """Wrap the model for LoRA/QLoRA (a fresh adapter, or the trained one in `start`, from
+    `lora_model_dir`); full fine-tuning leaves it as is."""
     if settings.adapter not in (None, "lora", "qlora"):
         raise UserError(
             f"adapter: {settings.adapter!r} is not supported",
@@ -192,6 +199,10 @@ def apply_adapter(model: Any, settings: TrainSettings) -> Any:
         model = prepare_model_for_kbit_training(
             model, use_gradient_checkpointing=settings.gradient_checkpointing
         )
+    if start is not None:
+        from ftui.core.train.adapter_start import load_start_adapter
+
+        return load_start_adapter(model, start)
     return get_peft_model(model, lora_config(settings))
 
 

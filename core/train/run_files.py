@@ -5,7 +5,6 @@ paths, no secrets), the tokenizer with the chat template used, the memory estima
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from ftui.core.train.settings import TrainSettings, config_to_dict, redact
@@ -38,27 +37,12 @@ def _chat_template_used(config: Any, tokenizer: Any) -> str | None:
 
 
 def absolute_paths(data: dict[str, Any], settings: TrainSettings) -> dict[str, Any]:
-    """The saved config must work from any folder (`--resume` from the run dir): make its paths absolute."""
-    out = dict(data)
+    """The saved config must work from any folder (`--resume` from the run dir): make its paths absolute
+    (core/config/relocate.py: the one list of path keys), `output_dir` the run's own folder."""
+    from ftui.core.config.relocate import rebased
 
-    def fix(value: Any) -> Any:
-        if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
-            return value
-        candidate = settings.resolve_path(value)
-        return str(candidate.resolve()) if candidate.exists() else value
-
-    for key in ("base_model", "tokenizer_config", "base_model_config", "dataset_prepared_path", "deepspeed"):
-        out[key] = fix(out.get(key)) if key in out else out.get(key, None)
-        if out[key] is None:
-            out.pop(key)
+    out = rebased(data, settings.config_dir)
     out["output_dir"] = str(settings.output_path)
-    if isinstance(out.get("eval_assertions"), str) and ":" in out["eval_assertions"]:
-        file_part, func = out["eval_assertions"].rsplit(":", 1)
-        out["eval_assertions"] = f"{fix(file_part)}:{func}"
-    out["datasets"] = [
-        {**entry, "path": fix(entry.get("path"))} if isinstance(entry, dict) else entry
-        for entry in out.get("datasets") or []
-    ]
     return out
 
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-SECRET_KEYS = {"hf_token", "hub_token", "token", "access_token", "auth_token", "wandb_api_key", "api_key"}
-SECRET_PARTS = ("password", "secret", "api_key")
+from ftui.core.config.secrets import is_secret_key, without_secrets
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
@@ -28,17 +27,13 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 
 
 def is_secret(key: Any) -> bool:
-    name = str(key).lower()
-    return name in SECRET_KEYS or any(part in name for part in SECRET_PARTS)
+    """The name half of core/config/secrets.py's rule (kept for older imports)."""
+    return is_secret_key(key)
 
 
 def redact(value: Any) -> Any:
-    """Drop secrets (tokens, keys, passwords) from a config dict before it is written anywhere."""
-    if isinstance(value, dict):
-        return {k: redact(v) for k, v in value.items() if not is_secret(k)}
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
+    """A config dict without its secrets (core/config/secrets.py: top-level string credentials)."""
+    return without_secrets(value) if isinstance(value, dict) else value
 
 
 @dataclass
@@ -64,7 +59,7 @@ class TrainSettings:
     max_steps: int | None = None
     learning_rate: float = 2e-4
     lr_scheduler: str = "cosine"
-    warmup_steps: int | None = None
+    warmup_steps: int | float | None = None  # a float < 1 is a fraction of the run (transformers' rule)
     warmup_ratio: float | None = None
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
@@ -80,7 +75,7 @@ class TrainSettings:
     save_steps: int | None = None
     save_total_limit: int | None = None
     early_stopping_patience: int | None = None
-    output_dir: str = "./outputs/run"
+    output_dir: str = "./model-out"  # the schema default (Axolotl's)
     seed: int = 42
     resume_from_checkpoint: Any = None
     loss_watchdog_threshold: float | None = None
@@ -88,7 +83,7 @@ class TrainSettings:
     eval_table_size: int = 0
     eval_max_new_tokens: int = 128
     eval_assertions: str | None = None
-    logging_steps: int = 1
+    logging_steps: int | float = 1  # a float < 1 is a fraction of the run
     fsdp: Any = None
     fsdp_config: dict[str, Any] | None = None
     deepspeed: Any = None  # path to a DeepSpeed JSON, or the dict itself
@@ -107,6 +102,10 @@ class TrainSettings:
             kwargs["lora_target_linear"] = True
         if kwargs.get("optimizer") == "adamw_hf":  # Axolotl's old name; transformers 5 has only adamw_torch
             kwargs["optimizer"] = "adamw_torch"
+        if "gradient_checkpointing" in kwargs:  # Axolotl's `offload` / `offload_disk` also checkpoint
+            kwargs["gradient_checkpointing"] = bool(kwargs["gradient_checkpointing"])
+        if kwargs.get("optimizer") == "paged_adamw":
+            kwargs["optimizer"] = "paged_adamw_32bit"
         if isinstance(kwargs.get("lora_target_modules"), str):
             kwargs["lora_target_modules"] = [kwargs["lora_target_modules"]]
         source_dir = config_dir or data.get("config_dir") or _source_dir(config)
@@ -122,10 +121,14 @@ class TrainSettings:
 
     @property
     def output_path(self) -> Path:
-        return Path(self.output_dir).expanduser().resolve()
+        from ftui.core.config.relocate import output_path
+
+        return output_path(self.output_dir)  # against the working directory, as in Axolotl
 
     def warmup(self, total_steps: int) -> int:
-        if self.warmup_steps is not None:
+        if self.warmup_steps and 0 < self.warmup_steps < 1:  # a fraction, as transformers reads a float
+            return int(math.ceil(total_steps * self.warmup_steps))
+        if self.warmup_steps:
             return int(self.warmup_steps)
         if self.warmup_ratio:
             return int(math.ceil(total_steps * self.warmup_ratio))

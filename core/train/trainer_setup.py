@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftui.core.events import EventWriter
+from ftui.core.train.kernels import LossPlan
 from ftui.core.train.settings import TrainSettings
 
 
@@ -20,8 +21,10 @@ def build_training_arguments(
     eval_steps: float | None,
     save_steps: float | None,
     eval_on_start: bool,
+    tracking: dict[str, Any] | None = None,
 ) -> Any:
-    """TrainingArguments for ftui's settings; logging and checkpoint rotation are left to ftui's callbacks."""
+    """TrainingArguments for ftui's settings; logging and checkpoint rotation are left to ftui's callbacks.
+    `tracking` is core.tracking.trainer_arguments (report_to, run_name: rank 0 logs to the trackers)."""
     from ftui.core.train.arguments import parallel_args, training_arguments
 
     return training_arguments(
@@ -55,13 +58,22 @@ def build_training_arguments(
         data_seed=settings.seed,
         use_cpu=precision.device == "cpu",
         ddp_backend="gloo" if precision.device == "cpu" and world_size > 1 else None,
-        report_to="none",
         disable_tqdm=True,
         remove_unused_columns=False,
         dataloader_num_workers=0,
         save_only_model=False,
         **parallel_args(settings),
+        **(tracking or {"report_to": "none"}),
     )
+
+
+def flash_attention(model: Any) -> bool:
+    """Whether the loaded model runs a FlashAttention kernel (transformers' own or a hub kernel), which
+    needs packed rows flattened into one row to keep the examples apart."""
+    from ftui.core.train.fused_head import causal_lm
+
+    name = str(getattr(causal_lm(model).config, "_attn_implementation", "") or "")
+    return name.startswith("flash_attention") or ("/" in name and "flash" in name)
 
 
 def build_trainer(
@@ -78,23 +90,44 @@ def build_trainer(
     world_size: int,
     rank: int,
     quiet: bool,
+    loss: LossPlan | None = None,
 ) -> tuple[Any, Any]:
     """(trainer, event callback): an atomic-checkpoint Trainer with ftui's event, eval, watchdog,
-    early-stopping and signal callbacks in place of transformers' own printers."""
+    early-stopping and signal callbacks in place of transformers' own printers; with a fused `loss` plan
+    the LM head and the loss run as one chunked step (core/train/fused_head.py)."""
     from ftui.core.train.callbacks import EarlyStoppingCallback, EventCallback, WatchdogCallback
     from ftui.core.train.checkpoints import atomic_trainer_class
     from ftui.core.train.data import Collator, TokenCounter
     from ftui.core.train.evaluation import EvalEventCallback
+    from ftui.core.train.heartbeat import heartbeat_callback
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
+    loss = loss or LossPlan(None, "plain")
     counter = TokenCounter()
     collator = Collator(
         pad_id=tokenizer.pad_token_id,
         pad_to=settings.sequence_len if settings.pad_to_sequence_len else None,
+        flatten=settings.sample_packing and flash_attention(model),
     )
     events = EventCallback(writer, counter, outcome, world_size=world_size, quiet=quiet or rank != 0)
+    evals = EvalEventCallback(
+        writer,
+        outcome,
+        tokenizer,
+        data.eval_prompts,
+        assertion,
+        settings.eval_table_size,
+        settings.eval_max_new_tokens,
+        quiet=quiet,
+    )
 
     trainer_class = atomic_trainer_class()
+    fused_head = None
+    if loss.fused:
+        from ftui.core.train.fused_head import fused_trainer_class, install_fused_loss
+
+        fused_head = install_fused_loss(model, loss.impl, loss.key or "fused loss", loss.num_chunks)
+        trainer_class = fused_trainer_class(trainer_class)
     trainer = trainer_class(
         model=model,
         args=args,
@@ -104,27 +137,24 @@ def build_trainer(
         processing_class=tokenizer,
         callbacks=[
             events,
-            EvalEventCallback(
-                writer,
-                outcome,
-                tokenizer,
-                data.eval_prompts,
-                assertion,
-                settings.eval_table_size,
-                settings.eval_max_new_tokens,
-                quiet=quiet,
-            ),
+            evals,
             WatchdogCallback(
                 writer, outcome, settings.loss_watchdog_threshold, settings.loss_watchdog_patience
             ),
             EarlyStoppingCallback(outcome, settings.early_stopping_patience),
             stopper,
+            *([heartbeat_callback(settings.output_path, rank, world_size)] if world_size > 1 else []),
         ],
     )
     trainer.ftui_counter = counter
+    if fused_head is not None:
+        trainer.ftui_fused_head = fused_head
     trainer.remove_callback(PrinterCallback)  # ftui prints its own progress line and events
     trainer.remove_callback(ProgressCallback)
     trainer.ftui_save_total_limit = settings.save_total_limit
+    from ftui.core.train.tracker_logging import log_eval_extras
+
+    evals.on_report = lambda report, step: log_eval_extras(trainer, report, step)  # pass rate to trackers
 
     def on_checkpoint(step: int, path: str) -> None:
         outcome.last_checkpoint = path

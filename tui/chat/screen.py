@@ -82,6 +82,7 @@ class ChatScreen(Screen):
     BINDINGS = [
         Binding("ctrl+b", "toggle_compare", "Base vs fine-tuned"),
         Binding("ctrl+l", "clear", "Clear"),
+        Binding("ctrl+r", "critique", "Critique reply"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -252,6 +253,35 @@ class ChatScreen(Screen):
             pane = self.query_one(f"#pane-{side}", VerticalScroll)
             for child in list(pane.children)[1:]:
                 child.remove()
+
+    def action_critique(self) -> None:
+        """Mark the last reply good or bad with a critique, saved to RUN_DIR/critiques.jsonl."""
+        from ftui.core.quality.critiques import conversation_prompt, run_step
+        from ftui.tui.widgets.critique_dialog import CritiqueDialog
+
+        history = self.history["tuned"]
+        if self.busy or not history or history[-1]["role"] != "assistant":
+            self.notify("nothing to critique yet: send a message and wait for the reply", severity="warning")
+            return
+        dialog = CritiqueDialog(
+            conversation_prompt(history[:-1]),
+            history[-1]["content"],
+            step=run_step(self.run_dir),
+            source="chat",
+        )
+        self.app.push_screen(dialog, self._save_critique)
+
+    def _save_critique(self, critique) -> None:
+        from ftui.core.quality.critiques import add_critique
+
+        if critique is None:
+            return
+        try:
+            path = add_critique(self.run_dir, critique)
+        except UserError as err:
+            self.notify(err.message, severity="error")
+            return
+        self.notify(f"{critique.verdict}: saved to {path}", title="Critique")
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

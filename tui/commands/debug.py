@@ -39,7 +39,17 @@ def run(args: argparse.Namespace) -> int:
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     config = loaded.config
-    items = preview_examples(config, args.num_examples)
+    from ftui.core.preference.methods import SFT, method_name
+
+    if method_name(config) != SFT:
+        return _preference(args, config)
+    from ftui.core.preprocess.pipeline import jobs_for
+    from ftui.core.tokenizer import load_tokenizer
+
+    tokenizer = load_tokenizer(config)
+    items = preview_examples(config, args.num_examples, tokenizer=tokenizer)
+    for note in dict.fromkeys(n for _, job in jobs_for(config, tokenizer) for n in job.notes):
+        print(f"note: {note}", file=sys.stderr)
     views = [view_of(item.index, item.origin, item.tokenized) for item in items]
     if args.json:
         examples = []
@@ -61,6 +71,39 @@ def run(args: argparse.Namespace) -> int:
         note = item.length_note(config.sequence_len)
         if note:
             print(f"note: example {item.index} ({item.origin}) is {note}", file=sys.stderr)
+    return 0
+
+
+def _preference(args: argparse.Namespace, config) -> int:
+    """Preference data: prompt + chosen and prompt + rejected (KTO: the completion) per example."""
+    from ftui.core.preference import debug
+    from ftui.core.preference.dataset import preview
+    from ftui.core.templates.tokenizer_info import tokenizer_info
+    from ftui.core.tokenizer import load_tokenizer
+
+    tokenizer = load_tokenizer(config)
+    examples, bad, counts = preview(config, tokenizer, args.num_examples)
+    info = tokenizer_info(tokenizer)
+    for row in bad.rows[:10]:
+        print(f"bad row: {row}", file=sys.stderr)
+    if counts.dropped_long:
+        print(
+            f"note: {counts.dropped_long} example(s) longer than sequence_len {config.sequence_len} left out "
+            "(excess_length_strategy: drop)",
+            file=sys.stderr,
+        )
+    if args.json:
+        payload = {
+            "config": str(args.config),
+            "method": config.rl,
+            "sequence_len": config.sequence_len,
+            "max_prompt_len": config.max_prompt_len,
+            "examples": debug.as_json(examples, info),
+        }
+        print(json.dumps(payload))
+        return 0
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    sys.stdout.write(debug.render(examples, info, color=color, text_only=args.text_only))
     return 0
 
 

@@ -25,9 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seq", type=int, help="sequence_len")
     parser.add_argument("--batch", type=int, help="micro_batch_size")
     parser.add_argument("--grad-accum", type=int, help="gradient_accumulation_steps")
-    parser.add_argument("--gpus", type=int, help="number of GPUs (processes)")
+    parser.add_argument("--gpus", type=int, help="GPUs (processes) per node; the total without --nodes")
     parser.add_argument(
-        "--sharding", choices=["ddp", "fsdp", "zero1", "zero2", "zero3"], help="multi-GPU mode"
+        "--nodes", type=int, help="machines; with --gpus: per-GPU memory and inter-node traffic"
+    )
+    parser.add_argument(
+        "--sharding", choices=["ddp", "fsdp", "zero1", "zero2", "zero3", "hybrid"], help="multi-GPU mode"
     )
     parser.add_argument("--optimizer", help="e.g. adamw_torch, adamw_bnb_8bit, paged_adamw_8bit, adafactor")
     parser.add_argument(
@@ -35,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="recompute activations",
+    )
+    parser.add_argument(
+        "--fused-loss",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="cut_cross_entropy (fused linear cross-entropy: no logits buffer)",
     )
     parser.add_argument("--attention", choices=["flash", "sdpa", "eager"], help="attention implementation")
     parser.add_argument("--dtype", choices=["bf16", "fp16", "fp32"], help="compute dtype")
@@ -69,6 +78,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "attention": "attention",
         "dtype": "dtype",
         "packing": "sample_packing",
+        "fused_loss": "fused_loss",
         "target_linear": "lora_target_linear",
     }
     for flag, field in flag_map.items():
@@ -80,9 +90,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     for key in ("lora_r", "sequence_len", "micro_batch_size", "gradient_accumulation_steps", "num_gpus"):
         if key in changes and changes[key] < 1:
             raise UserError(f"--{key.replace('_', '-')} must be at least 1", hint="pass a positive number")
-    if changes.get("num_gpus", 1) > 1 and "sharding" not in changes:
-        changes.setdefault("sharding", "ddp")
-    return changes
+    if args.nodes is not None:
+        if args.nodes < 1:
+            raise UserError("--nodes must be at least 1", hint="pass a positive number")
+        changes["num_nodes"] = args.nodes
+        changes["num_gpus"] = changes.get("num_gpus", 1) * args.nodes  # --gpus counts one node
+    return changes  # sharding stays what the config says (fsdp/deepspeed), else EstimateInput's ddp
 
 
 def build_input(args: argparse.Namespace):
@@ -119,11 +132,52 @@ def run(args: argparse.Namespace) -> int:
     facts = get_model_facts(inp.model, base_dir=base_dir)
     gpus, real_target = detected_or_preset_gpus(args.gpu)
     result = estimate_memory(inp, facts=facts, gpus=gpus, suggest=real_target)
+    nodes = node_section(facts, inp, gpus[0] if real_target and gpus else None)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps({**result.to_dict(), "nodes": nodes}, indent=2))
     else:
-        print(render(result, real_target))
+        print(render(result, real_target) + render_nodes(nodes))
     return 0
+
+
+def node_section(facts, inp, target) -> dict[str, Any]:
+    """The layout asked for (per-GPU memory, inter-node traffic) and the cheapest layout that fits."""
+    from ftui.core.memory.nodes import cheapest_layout, layout
+
+    per_node = max(inp.num_gpus // max(inp.num_nodes, 1), 1)
+    asked = layout(facts, inp, max(inp.num_nodes, 1), per_node, inp.sharding)
+    cheapest = cheapest_layout(facts, inp, target) if target is not None else None
+    return {
+        "layout": asked.to_dict(),
+        "target_gpu": target.name if target is not None else None,
+        "cheapest": cheapest.to_dict() if cheapest is not None else None,
+    }
+
+
+def render_nodes(nodes: dict[str, Any], gbit: float = 100.0) -> str:
+    asked, cheapest = nodes["layout"], nodes["cheapest"]
+    lines = ["", f"layout    {asked['title']}: {_gib(asked['per_gpu_bytes'])} GiB per GPU"]
+    if asked["nodes"] > 1:
+        seconds = asked["inter_node_bytes"] * 8 / (gbit * 1e9)
+        lines.append(
+            f"traffic   each node sends {asked['inter_node_bytes'] / 1e9:.2f} GB to the other nodes per optimizer "
+            f"step (about {seconds:.2f} s at {gbit:.0f} Gbit/s)"
+        )
+    if nodes["target_gpu"] is None:
+        lines.append("cheapest  pass --gpu NAME to find the cheapest layout that fits")
+    elif cheapest is None:
+        lines.append(f"cheapest  nothing up to 8 nodes x 8 GPUs fits {nodes['target_gpu']}")
+    else:
+        traffic = (
+            f"{cheapest['inter_node_bytes'] / 1e9:.2f} GB per node per step across nodes"
+            if cheapest["nodes"] > 1
+            else "no inter-node traffic"
+        )
+        lines.append(
+            f"cheapest  layout that fits {nodes['target_gpu']}: {cheapest['title']} "
+            f"({_gib(cheapest['per_gpu_bytes'])} GiB per GPU, {traffic})"
+        )
+    return "\n".join(lines)
 
 
 def _gib(n: int) -> str:
@@ -146,7 +200,11 @@ def _describe(inp) -> str:
     else:
         method = "full fine-tune"
     gc = ", gradient checkpointing" if inp.gradient_checkpointing else ""
+    gc += ", fused loss" if inp.fused_loss else ""
+    gc += f", Liger {'+'.join(inp.liger_kernels)}" if inp.liger_kernels else ""
     gpus = f"{inp.num_gpus} GPUs ({inp.sharding})" if inp.num_gpus > 1 else "1 GPU"
+    if inp.num_nodes > 1:
+        gpus += f" on {inp.num_nodes} nodes"
     return (
         f"{method} · seq {inp.sequence_len} × batch {inp.micro_batch_size} · {inp.dtype} · {inp.attention}"
         f" attention{gc} · {inp.optimizer} · {gpus}"
@@ -176,7 +234,7 @@ def render(result, real_target: bool) -> str:
     )
     for name, value in result.offloaded.items():
         lines.append(
-            f"not counted: {COMPONENT_LABELS.get(name, name)} {_gib(value)} GiB (paged, can spill to CPU RAM)"
+            f"not counted: {COMPONENT_LABELS.get(name, name)} {_gib(value)} GiB (in CPU RAM: paged or offloaded)"
         )
     lines += ["", f"{'GPU':<24} {'memory':>10} {'use':>6}  verdict"]
     for v in result.per_gpu:
@@ -191,6 +249,8 @@ def render(result, real_target: bool) -> str:
             status = "fits" if s.fits else "still too big"
             lines.append(f"{i:>2}. {s.title}")
             lines.append(f"    -> {_gib(s.total_bytes)} GiB ({status}, saves {_gib(s.saves_bytes)} GiB)")
+    if result.tips:
+        lines += ["", *[f"tip: {t}" for t in result.tips]]
     if result.notes:
         lines += ["", *[f"note: {n}" for n in result.notes]]
     return "\n".join(lines)

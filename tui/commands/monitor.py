@@ -27,7 +27,7 @@ def format_runs_table(summaries) -> str:
     from ftui.core.metrics import format_duration
     from ftui.core.runs import format_started
 
-    header = ("STATUS", "RUN", "MODEL", "BEST", "FINAL", "STEPS", "DURATION", "STARTED")
+    header = ("STATUS", "RUN", "MODEL", "BEST", "FINAL", "STEPS", "DURATION", "STARTED", "LOGGED", "PUSHED")
     rows = [header]
     for s in summaries:
         steps = f"{s.step}/{s.total_steps}" if s.total_steps else str(s.step)
@@ -41,6 +41,8 @@ def format_runs_table(summaries) -> str:
                 steps,
                 format_duration(s.duration_s),
                 format_started(s.started),
+                ",".join(d.kind for d in s.destinations if d.kind != "hub") or "-",
+                next((d.link or d.where for d in s.destinations if d.kind == "hub"), "-"),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

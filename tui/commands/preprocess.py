@@ -26,12 +26,32 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if getattr(loaded.config, "rl", None) in ("dpo", "ipo", "simpo", "orpo", "kto"):
+        return _preference(loaded.config, args.json)
     with ProgressBar("tokenizing") as bar:
         prepared = prepare_dataset(loaded.config, progress=bar.update, force=args.force)
     if args.json:
         print(json.dumps(prepared.summary()))
     else:
         print(format_summary(prepared.summary(), prepared.elapsed_s))
+    return 0
+
+
+def _preference(config: Any, as_json: bool) -> int:
+    """Preference rows (rl:): read, render and tokenize them as the trainer will, and say what it gets."""
+    from ftui.core.preference.dataset import load_preference_data, summary
+    from ftui.core.tokenizer import load_tokenizer
+
+    result = summary(load_preference_data(config, load_tokenizer(config)), config.rl)
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"rl: {config.rl}: {result['train_examples']} train / {result['eval_examples']} eval examples, "
+            f"{result['dropped_too_long']} longer than sequence_len left out, {result['truncated']} truncated, "
+            f"{result['bad_rows']} bad rows skipped; longest sequence {result['longest_sequence']} tokens "
+            f"(median {result['median_sequence']}); tokenized again when training starts (`ftui debug` shows them)"
+        )
     return 0
 
 
@@ -70,6 +90,7 @@ def format_summary(data: dict[str, Any], elapsed_s: float) -> str:
         f"(train {data['train_rows']:,}, validation {data['val_rows']:,})",
         f"  dropped     {data['dropped']:,} ({data['dropped_too_long']:,} longer than sequence_len "
         f"{data['sequence_len']}, {data['dropped_no_trainable']:,} with no trained tokens)",
+        *_curated_lines(data),
         f"  truncated   {data['truncated']:,}",
         *(
             [f"  split       {data['split']:,} long texts into rows of {data['sequence_len']}"]
@@ -87,3 +108,13 @@ def format_summary(data: dict[str, Any], elapsed_s: float) -> str:
             f"{data['packed_rows']:,} rows of {data['sequence_len']} tokens"
         )
     return "\n".join(lines)
+
+
+def _curated_lines(data: dict[str, Any]) -> list[str]:
+    """What dataset_exact_deduplication, dataset_near_deduplication and dataset_drop left out."""
+    parts = [f"{kind} {count:,}" for kind, count in (data.get("dropped_quality") or {}).items() if count]
+    if data.get("dropped_exact_duplicate"):
+        parts.insert(
+            0, f"{data['dropped_exact_duplicate']:,} identical tokenized rows (dataset_exact_deduplication)"
+        )
+    return [f"  curated     {', '.join(parts)}"] if parts else []

@@ -26,6 +26,17 @@ def _log_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], li
     return positions, [f"{10**p:.3g}" for p in positions]
 
 
+def _linear_ticks(low: float, high: float, count: int = 4) -> tuple[list[float], list[str]]:
+    """Evenly spaced ticks with short labels (plotext mislabels tiny ranges such as learning rates:
+    it printed 0.000117 above 0.000200)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [], []
+    if high <= low or count < 2:
+        return [high], [f"{high:.3g}"]
+    positions = [low + (high - low) * i / (count - 1) for i in range(count)]
+    return positions, [f"{p:.3g}" for p in positions]
+
+
 def step_ticks(last_step: float, count: int = 5) -> list[int]:
     """Whole-number step ticks from 0 to the last step (plotext would print 6.5)."""
     top = max(1, int(last_step))
@@ -129,15 +140,46 @@ class LossChart(RunChart):
 
 
 class LrChart(RunChart):
-    """The learning-rate schedule as it happens (warmup, decay, restarts)."""
+    """The learning-rate schedule as it happens (warmup, decay, restarts); the title carries the current value
+    because a short panel has no room for a y axis."""
 
     def draw(self, max_points: int) -> None:
         plt = self.plt
         xs, ys = self.state.lr.points()
+        title = "learning rate"
         if xs:
+            title += f"  now {ys[-1]:.3g}  max {max(ys):.3g}"
             xs, ys = downsample_minmax(xs, ys, max_points)
             plt.plot(xs, ys, color="green", marker="braille")
-        plt.title("learning rate")
+            rows = self.size.height - 5  # title, frame and the x axis take five rows
+            plt.yticks(*(_linear_ticks(min(ys), max(ys), count=min(4, rows)) if rows >= 1 else ([], [])))
+        plt.title(title)
+        self._finish_axes([], self._last_step())
+
+
+class RewardChart(RunChart):
+    """Preference runs: the reward margin (chosen - rejected) and the reward accuracy (0-1), train as lines
+    and eval as points; shown next to the loss only when the run has them."""
+
+    def draw(self, max_points: int) -> None:
+        plt = self.plt
+        state = self.state
+        drawn = False
+        for series, label, color, scatter in (
+            (state.rewards_margin, "margin", "cyan", False),
+            (state.rewards_accuracy, "accuracy", "green", False),
+            (state.eval_rewards_margin, "eval margin", "magenta", True),
+            (state.eval_rewards_accuracy, "eval accuracy", "yellow", True),
+        ):
+            xs, ys = series.points()
+            if not xs:
+                continue
+            drawn = True
+            xs, ys = downsample_minmax(xs, ys, max_points)
+            (plt.scatter if scatter else plt.plot)(
+                xs, ys, label=label, color=color, marker="dot" if scatter else "braille"
+            )
+        plt.title("reward margin and accuracy" + ("" if drawn else ": waiting for the first step"))
         self._finish_axes([], self._last_step())
 
 

@@ -262,6 +262,8 @@ class EvalPanel(Static):
             text.append("\n  → " + _one_line(sample.get("generated"), 70))
             if passed is False and sample.get("expected") is not None:
                 text.append("\n  expected " + _one_line(sample.get("expected"), 62), style="dim")
+        if event.get("samples"):
+            text.append("\nv: mark samples good/bad with a critique", style="dim italic")
         self.update(text)
 
 

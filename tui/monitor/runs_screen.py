@@ -26,7 +26,7 @@ STATUS_STYLES = {
     "died": "red",
 }
 RESCAN_S = 10.0
-COLUMNS = ("", "status", "run", "model", "best loss", "final loss", "steps", "duration", "started")
+COLUMNS = ("", "status", "run", "model", "method", "best loss", "final loss", "steps", "duration", "started")
 
 
 def _loss(value: float | None) -> str:
@@ -40,6 +40,7 @@ def summary_row(summary: RunSummary, marked: bool) -> tuple:
         Text(summary.status, style=STATUS_STYLES.get(summary.status, "")),
         summary.name,
         summary.model or "-",
+        summary.method,
         _loss(summary.best_loss),
         _loss(summary.final_loss),
         steps,
@@ -54,7 +55,7 @@ class RunsScreen(Screen):
     DEFAULT_CSS = """
     RunsScreen #runs-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     RunsScreen DataTable { height: 1fr; }
-    RunsScreen #runs-detail { height: auto; max-height: 6; padding: 0 1; }
+    RunsScreen #runs-detail { height: auto; max-height: 9; padding: 0 1; }
     """
     BINDINGS = [
         Binding("enter", "open", "Open", show=True),
@@ -138,6 +139,8 @@ class RunsScreen(Screen):
             return
         summary = self.states[current].summary()
         text = Text(str(current), style="dim")
+        for dest in summary.destinations:
+            text.append(f"\n{dest.line()}")
         if summary.error:
             text.append("\n" + summary.error, style="bold red")
         if self.marked:

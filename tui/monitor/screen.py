@@ -16,7 +16,8 @@ from ftui.core.events import number
 from ftui.core.launch import kill_run, stop_run
 from ftui.core.logtail import LogFollower
 from ftui.core.runs import LOG_FILE, RunState
-from ftui.tui.monitor.charts import LossChart, LrChart
+from ftui.tui.monitor.charts import LossChart, LrChart, RewardChart
+from ftui.tui.monitor.destinations import DestinationsPanel
 from ftui.tui.monitor.dialogs import ConfirmDialog
 from ftui.tui.monitor.launches import merge_in_app, registry_of, resume_in_app
 from ftui.tui.monitor.panels import (
@@ -28,6 +29,7 @@ from ftui.tui.monitor.panels import (
     ThroughputPanel,
     WarningBar,
 )
+from ftui.tui.monitor.ranks import RanksPanel
 from ftui.tui.monitor.system import SystemSample, SystemSampler
 from rich.text import Text
 from textual.app import ComposeResult
@@ -49,9 +51,12 @@ StatusBanner.-failed, StatusBanner.-died { background: $error; color: $text; }
 #monitor-charts { width: 1fr; }
 #loss-chart { height: 2fr; }
 #lr-chart { height: 1fr; }
+#reward-chart { height: 1fr; display: none; }
 #monitor-side { width: 46; padding: 0 1; border-left: solid $panel-lighten-2; }
 #monitor-side > * { margin-bottom: 1; }
 EvalPanel { height: 1fr; overflow-y: auto; }
+RanksPanel { height: auto; display: none; }
+DestinationsPanel { height: auto; display: none; }
 ErrorPanel { height: auto; max-height: 14; border: heavy $error; padding: 0 1; display: none; }
 #monitor-bottom { height: 9; }
 #monitor-log { width: 2fr; border-top: solid $panel-lighten-2; }
@@ -93,6 +98,8 @@ def notice_text(event: dict) -> Text:
     elif kind == "run_started":
         resumed = int(number(event.get("resumed_from_step")) or 0)
         body = f"started: {event.get('total_steps')} steps" + (f", resumed from {resumed}" if resumed else "")
+    elif kind == "pushed":
+        body = f"pushed {event.get('what') or 'model'} to {event.get('url') or event.get('repo')}"
     elif kind == "stopped":
         body = f"stopped ({event.get('reason') or 'signal'})"
     elif kind == "finished":
@@ -118,6 +125,7 @@ class MonitorScreen(Screen):
         Binding("m", "merge", "Merge"),
         Binding("y", "copy_path", "Copy path"),
         Binding("g", "toggle_log_scale", "Log scale"),
+        Binding("v", "review", "Review samples"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -147,9 +155,12 @@ class MonitorScreen(Screen):
         with Horizontal(id="monitor-main"):
             with Vertical(id="monitor-charts"):
                 yield LossChart(self.state, id="loss-chart")
+                yield RewardChart(self.state, id="reward-chart")
                 yield LrChart(self.state, id="lr-chart")
             with Vertical(id="monitor-side"):
                 yield ProgressPanel(id="progress")
+                yield DestinationsPanel(id="destinations")
+                yield RanksPanel(id="ranks")
                 yield ThroughputPanel(id="throughput")
                 yield SystemPanel(id="system")
                 yield EvalPanel(id="eval")
@@ -190,6 +201,7 @@ class MonitorScreen(Screen):
         self.query_one(StatusBanner).update_from(state)
         self.query_one(WarningBar).update_from(state)
         self.query_one(ProgressPanel).update_from(state)
+        self.query_one(DestinationsPanel).update_from(state)
         self.query_one(ThroughputPanel).update_from(state)
         self.query_one(EvalPanel).update_from(state)
         launched = registry_of(self.app).get(self.run_dir)
@@ -197,6 +209,10 @@ class MonitorScreen(Screen):
         if not state.pending:  # charts once caught up
             self.query_one(LossChart).update_chart()
             self.query_one(LrChart).update_chart()
+            rewards = self.query_one(RewardChart)
+            rewards.display = state.method != "sft"
+            if rewards.display:
+                rewards.update_chart()
         notices = self.query_one("#monitor-notices", RichLog)
         new = state.notice_count - self._notices_shown
         for event in list(state.notices)[-new:] if new > 0 else []:
@@ -207,6 +223,7 @@ class MonitorScreen(Screen):
     def sample_system(self) -> None:
         if self._sampler is not None:
             self.query_one(SystemPanel).add_sample(self._sampler())
+        self.query_one(RanksPanel).update_from(self.run_dir)  # a silent rank shows without new events
 
     # --- actions -------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -263,6 +280,12 @@ class MonitorScreen(Screen):
         from ftui.tui.chat import ChatScreen
 
         self.app.push_screen(ChatScreen(self.run_dir))
+
+    def action_review(self) -> None:
+        """Mark the eval samples good or bad with a critique (RUN_DIR/critiques.jsonl)."""
+        from ftui.tui.monitor.review import SamplesScreen
+
+        self.app.push_screen(SamplesScreen(self.run_dir))
 
     def action_merge(self) -> None:
         merge_in_app(self.app, self.run_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ftui.core.memory.constants import GIB
 from rich.text import Text
 from textual.widgets import Static
 
@@ -32,12 +33,12 @@ def render_hardware(view: HardwareView | None) -> Text:
         for index, gpu in enumerate(view.gpus):
             text.append(f"GPU {index}  ", style="bold")
             text.append(f"{gpu.name}  ")
-            text.append(f"{gpu.free_bytes / 1e9:.1f} / {gpu.total_bytes / 1e9:.1f} GB free\n")
+            text.append(f"{gpu.free_bytes / GIB:.1f} / {gpu.total_bytes / GIB:.1f} GiB free\n")
     else:
         text.append("no GPU: will train on CPU", style="bold yellow")
         text.append(f" ({view.accelerator_note})\n" if view.accelerator_note else "\n")
     text.append(f"CPU  {view.cpu_cores} cores   ")
-    text.append(f"RAM  {view.ram_available_bytes / 1e9:.1f} / {view.ram_total_bytes / 1e9:.1f} GB free")
+    text.append(f"RAM  {view.ram_available_bytes / GIB:.1f} / {view.ram_total_bytes / GIB:.1f} GiB free")
     return text
 
 

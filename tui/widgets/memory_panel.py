@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ftui.core.memory.constants import GIB
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -33,13 +34,15 @@ class EstimateView:
     total_bytes: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
+    tips: list[str] = field(default_factory=list)  # from core: same training, less memory
     params: int | None = None
     trainable_params: int | None = None
     note: str = ""
 
 
 def gb(n: int) -> str:
-    return f"{n / 1e9:.2f} GB"
+    """Binary gigabytes, as `ftui estimate` prints them (GPU memory is sold in GiB)."""
+    return f"{n / GIB:.2f} GiB"
 
 
 def human_count(n: int) -> str:
@@ -112,6 +115,8 @@ class MemoryPanel(Static):
             )
         for suggestion in view.suggestions[:3]:
             parts.append(Text(f"→ {suggestion}", style="italic"))
+        for tip in view.tips:
+            parts.append(Text(f"tip: {tip}", style="italic"))
         if view.note:
             parts.append(Text(view.note, style="dim italic"))
         return Group(*parts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ftui.tui.widgets.memory_panel import EstimateView
 from ftui.tui.wizard.config_io import (
     all_problems,
+    config_lists,
     config_problems,
     config_yaml,
     default_save_path,
@@ -70,6 +71,7 @@ __all__ = [
     "all_problems",
     "browse_root",
     "catalog_rows",
+    "config_lists",
     "config_problems",
     "config_yaml",
     "dataset_stats",
@@ -104,3 +106,57 @@ __all__ = [
     "template_value",
     "template_warning",
 ]
+
+
+def launch_lines(state: WizardState, hardware: object | None) -> list[str]:
+    """The command Launch runs (and the accelerate command behind it), as the Review step shows it."""
+    from ftui.core.config import ConfigError, parse_config
+    from ftui.core.errors import UserError
+    from ftui.core.launch import train_command
+    from ftui.core.train.launch import launch_lines as core_lines
+
+    target = run_config_path(state)
+    command = train_command(target)
+    try:
+        loaded = parse_config(config_yaml(state), source=str(target), base_dir=str(target.parent))
+    except (ConfigError, UserError):
+        return ["$ " + " ".join(command)]
+    cuda = bool(getattr(hardware, "has_cuda", True)) if hardware is not None else True
+    return [_short(line, command[0]) for line in core_lines(loaded.config, target, command, cuda=cuda)]
+
+
+def _short(line: str, ftui: str) -> str:
+    """Paths as a user types them: `ftui`, `python`, and paths under the working folder made relative."""
+    import sys
+    from pathlib import Path
+
+    line = line.replace(ftui, "ftui").replace(sys.executable, "python")
+    return line.replace(str(Path.cwd()) + "/", "")
+
+
+def report_targets(values: dict) -> list[str]:
+    """The trackers a plain config dict asks for, by core's rule (core.tracking.report_targets)."""
+    from ftui.core.tracking import report_targets as core_targets
+
+    class _Keys:
+        def __getattr__(self, name: str) -> object:
+            return values.get(name)
+
+    return core_targets(_Keys())
+
+
+def destination_lines(state: WizardState) -> tuple[list[str], list[str]]:
+    """(where a launch logs and pushes, warnings about it) as core decides them (`ftui check` says the
+    same): the trackers and their folders, the Hub repo and strategy, a missing tracker or token."""
+    from ftui.core.config import ConfigError, parse_config
+    from ftui.core.config.check import destination_problems, tracking_lines
+    from ftui.core.errors import UserError
+
+    target = run_config_path(state)
+    try:
+        loaded = parse_config(config_yaml(state), source=str(target), base_dir=str(target.parent))
+        lines = tracking_lines(loaded.config)
+        warnings = [f"{p.key}: {p.message}" for p in destination_problems(loaded.config)]
+    except (ConfigError, UserError):
+        return [], []
+    return [_short(line, "ftui") for line in lines], warnings

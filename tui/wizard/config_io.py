@@ -34,18 +34,17 @@ def step_of_key(key: str) -> str:
 def load_state(path: Path) -> WizardState:
     """A state pre-filled from a config file. An invalid file still opens: its problems show on the steps."""
     from ftui.core.config import ConfigError, parse_config
-    from ftui.core.config.yaml_io import read_document, to_plain
+    from ftui.core.config.loader import read_config_text
+    from ftui.core.config.yaml_io import read_yaml
 
-    text = Path(path).expanduser().read_text(encoding="utf-8") if Path(path).expanduser().is_file() else None
-    if text is None:
-        raise ConfigUserError(
-            f"config not found: {path}", "give the path of a YAML config file (e.g. config.yml)"
-        )
-    document = read_document(text, str(path))  # bad YAML syntax is a user error, reported by the CLI
-    if not isinstance(document, dict):
+    text = read_config_text(path)
+    read = read_yaml(text, str(path))  # bad YAML syntax is a user error, reported by the CLI
+    if not isinstance(read.data, dict):
         raise ConfigUserError(f"{path}: the config must be a mapping of keys to values")
-    values = to_plain(document)
-    state = WizardState(values=values, source_path=Path(path), document=document)
+    # values are edited in place: they must not be the source's own (unchanged-file) data
+    state = WizardState(
+        values=copy.deepcopy(read.data), source_path=Path(path), document=read.document, source=read
+    )
     try:
         loaded = parse_config(text, source=str(path), base_dir=Path(path).resolve().parent)
         state.unknown_keys = list(loaded.unknown_keys)
@@ -64,9 +63,13 @@ def yaml_data(state: WizardState) -> dict[str, Any]:
 
 
 def config_yaml(state: WizardState) -> str:
-    """The YAML as it will be saved (the loaded file's comments and key order kept)."""
-    from ftui.core.config.yaml_io import dump_document, merge_into
+    """The YAML as it will be saved (the loaded file's comments and key order kept; an untouched file is
+    its own text, byte for byte)."""
+    from ftui.core.config.loader import same_meaning
+    from ftui.core.config.yaml_write import dump_document, merge_into
 
+    if state.source is not None and same_meaning(state.source.data, yaml_data(state)):
+        return state.source.text
     document = copy.deepcopy(state.document) if isinstance(state.document, dict) else None
     if document is None:
         from ruamel.yaml.comments import CommentedMap
@@ -76,17 +79,33 @@ def config_yaml(state: WizardState) -> str:
 
 
 @lru_cache(maxsize=8)
-def _problems_of(text: str, base_dir: str, source: str) -> tuple[tuple[str, str, str], ...]:
-    """(severity, key, message) for every problem of a config's YAML text."""
+def _report_of(text: str, base_dir: str, source: str) -> tuple[tuple, tuple[str, ...], tuple[str, ...]]:
+    """((severity, key, message) problems, ignored `key: reason`, unsupported `key: feature - why`)
+    of a config's YAML text - the same lists `ftui check` and `ftui train` show."""
     from ftui.core.config import ConfigError, parse_config
+    from ftui.core.config.check import ignored_lines
 
     try:
         loaded = parse_config(text, source=source, base_dir=base_dir)
     except ConfigError as err:
-        return tuple(("error", p.key, p.message) for p in err.problems)
+        return tuple(("error", p.key, p.message) for p in err.problems), (), ()
     except UserError as err:
-        return (("error", "", err.message),)
-    return tuple(("warning", "", w) for w in loaded.warnings)
+        return (("error", "", err.message),), (), ()
+    problems = tuple(("warning", "", w) for w in loaded.warnings)
+    unsupported = tuple(f"{u.key}: {u.feature} - {u.message}" for u in loaded.unsupported)
+    return problems, tuple(ignored_lines(loaded.ignored)), unsupported
+
+
+def _problems_of(text: str, base_dir: str, source: str) -> tuple[tuple[str, str, str], ...]:
+    """(severity, key, message) for every problem of a config's YAML text."""
+    return _report_of(text, base_dir, source)[0]
+
+
+def config_lists(state: WizardState) -> tuple[list[str], list[str]]:
+    """(ignored keys with why, unsupported features with why) of the config as it stands."""
+    source = state.source_path.name if state.source_path else "new config"
+    _, ignored, unsupported = _report_of(config_yaml(state), str(base_dir(state)), source)
+    return list(ignored), list(unsupported)
 
 
 def all_problems(state: WizardState) -> list[tuple[str, str, str]]:
@@ -126,61 +145,58 @@ def schema_default(key: str) -> Any:
 
 
 def default_save_path(state: WizardState) -> str:
+    """Over the file it came from; a shipped config (the demo) is saved into the working directory."""
+    from ftui.core.paths import inside_package
+
+    if state.source_path and inside_package(state.source_path):
+        return state.source_path.name
     return str(state.source_path) if state.source_path else "ftui-config.yml"
 
 
 def run_config_path(state: WizardState) -> Path:
-    """Where Launch saves the YAML: `config.yml` inside the output dir (relative to the config's folder)."""
-    output = Path(str(state.get("output_dir") or "./outputs/run")).expanduser()
-    if not output.is_absolute():
-        output = base_dir(state) / output
-    return output / "config.yml"
+    """Where Launch saves the YAML: `config.yml` inside the output dir, which is relative to the working
+    directory (as for `ftui train` and Axolotl; core/config/relocate.py)."""
+    from ftui.core.config.relocate import output_path
+
+    return output_path(state.get("output_dir")) / "config.yml"
 
 
-PATH_KEYS = ("base_model", "output_dir", "dataset_prepared_path", "lora_model_dir")
+def relocated(state: WizardState, new_base: Path, run_copy: bool = False) -> WizardState:
+    """A copy whose relative paths still point at the same files when saved into another folder (core's
+    list of path keys). A run copy also gets `output_dir` absolute: the run folder itself."""
+    from ftui.core.config.relocate import rebased
 
-
-def _absolute_if_local(value: Any, old_base: Path, must_exist: bool) -> Any:
-    if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
-        return value
-    candidate = old_base / value
-    if must_exist and not candidate.exists():
-        return value  # a hub id, not a path
-    return str(candidate.resolve())
-
-
-def relocated(state: WizardState, new_base: Path) -> WizardState:
-    """A copy whose relative paths still point at the same files when saved into another folder."""
     old_base = base_dir(state)
-    if new_base.resolve() == old_base:
+    if new_base.resolve() == old_base and not run_copy:
         return state
     moved = copy.deepcopy(state)
-    for key in PATH_KEYS:
-        if key in moved.values:
-            moved.values[key] = _absolute_if_local(
-                moved.values[key], old_base, must_exist=key != "output_dir"
-            )
-    for entry in moved.values.get("datasets") or []:
-        if isinstance(entry, dict) and "path" in entry:
-            entry["path"] = _absolute_if_local(entry["path"], old_base, must_exist=True)
+    moved.values = rebased(state.values, old_base, cwd=Path.cwd() if run_copy else None)
     return moved
 
 
-def save_state(state: WizardState, path: Path) -> tuple[Path, list[str]]:
+def save_state(state: WizardState, path: Path, run_copy: bool = False) -> tuple[Path, list[str]]:
     """Validate and save; raises ConfigError (every problem) when the config is not valid yet.
 
-    Saved into another folder than the config came from, relative paths are made absolute so they still work.
+    Saved into another folder than the config came from, relative paths are made absolute so they still work;
+    `run_copy` (Launch) makes `output_dir` absolute too.
     """
     from ftui.core.config import parse_config, save_config
+    from ftui.core.paths import refuse_package_write
+    from ftui.core.train.write_errors import file_write_error
 
     path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    target = relocated(state, path.parent)
-    loaded = parse_config(config_yaml(target), source=str(path), base_dir=path.resolve().parent)
-    document = (
-        copy.deepcopy(state.document)
-        if state.source_path and path.resolve() == state.source_path.resolve()
-        else None
-    )
-    notes = save_config(loaded.config, path, document=document)
+    refuse_package_write(path, "the config file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = relocated(state, path.parent, run_copy=run_copy)
+        loaded = parse_config(config_yaml(target), source=str(path), base_dir=path.resolve().parent)
+        same_file = bool(state.source_path) and path.resolve() == state.source_path.resolve()
+        document = copy.deepcopy(state.document) if same_file else None
+        notes = save_config(
+            loaded.config, path, document=document, source=state.source if same_file else None
+        )
+    except OSError as err:  # disk full, permission denied, read-only, a file where a folder should be
+        raise file_write_error(
+            err, "the config", path, "choose another path, or free space / fix the folder's permissions"
+        ) from None
     return path, notes

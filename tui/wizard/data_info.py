@@ -3,6 +3,7 @@ stats, all in terms of the state. Scans and stats run in workers; one preview is
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from ftui.core.errors import UserError
 from ftui.tui.widgets.token_view import records_from
 from ftui.tui.wizard.config_io import base_dir
 from ftui.tui.wizard.model_info import describe_error
-from ftui.tui.wizard.previews import DatasetStats, Preview, mask_warnings, summarize
+from ftui.tui.wizard.previews import Preview, StatsView, length_histogram, mask_warnings, stats_view
 from ftui.tui.wizard.state import WizardState
 
 SAMPLE_EXAMPLES = 2000  # examples kept for browsing and dataset stats (the row count covers every row)
@@ -25,7 +26,10 @@ TEMPLATE_LABELS = {
     "gemma": "gemma",
     "phi3": "phi3",
     "alpaca": "alpaca (instruction/response)",
+    "jinja": "custom Jinja (chat_template_jinja)",
 }
+# Keys of a datasets[] entry that change how rows are tokenized, not which rows are read.
+TOKEN_ENTRY_KEYS = ("chat_template", "chat_template_jinja", "roles_to_train", "train_on_eos", "train_on_eot")
 
 
 @dataclass
@@ -77,30 +81,46 @@ def set_dataset_type(state: WizardState, value: str | None) -> None:
     state.set_dataset(type=value)
 
 
-def _canonical(name: str | None) -> str | None:
-    if not name:
-        return None
-    from ftui.core.templates import canonical_name
+def draft(state: WizardState) -> Any:
+    """The state as `ftui preprocess` would read the saved config (core's reading, cached per content)."""
+    from ftui.core.preprocess.sample import draft_config
 
-    canonical = canonical_name(name)
-    return "tokenizer_default" if canonical == "tokenizer" else canonical
+    return draft_config(state.values, base_dir(state))
 
 
 def template_value(state: WizardState, facts: Any) -> str:
-    """The template the config selects (the same rule core's `template_for` applies)."""
-    if dataset_type_value(state) == "alpaca":
-        return "alpaca"
-    return _canonical(state.get("chat_template")) or "tokenizer_default"
+    """The template core uses for the first entry (its own `chat_template` / `chat_template_jinja` first,
+    legacy types included), as the name the template picker knows."""
+    from ftui.core.templates.library import template_from_config
+
+    try:
+        config = draft(state)
+        name = template_from_config(config, config.datasets[0] if config.datasets else None).name
+    except Exception:  # noqa: BLE001 - a draft core cannot read yet: show what the keys say
+        raw = state.dataset.get("chat_template") or state.get("chat_template")
+        name = "jinja" if raw is None and _own_jinja(state) else str(raw or "tokenizer_default")
+    return "tokenizer_default" if name == "tokenizer" else name
+
+
+def _own_jinja(state: WizardState) -> bool:
+    return bool(state.dataset.get("chat_template_jinja") or state.get("chat_template_jinja"))
 
 
 def set_template(state: WizardState, value: str) -> None:
+    """Pick a template where the config decides it: on the entry when the entry names its own."""
     if value == "alpaca":
-        state.set_dataset(type="alpaca")
+        state.set_dataset(type="alpaca", chat_template=None, chat_template_jinja=None)
         state.set("chat_template", None)
         return
     if dataset_type_value(state) == "alpaca":
         state.set_dataset(type=None)  # alpaca rows rendered with a chat template: let the format be detected
-    state.set("chat_template", value)
+    if state.dataset.get("chat_template") or state.dataset.get("chat_template_jinja"):
+        jinja = state.dataset.get("chat_template_jinja") if value == "jinja" else None
+        state.set_dataset(chat_template=value, chat_template_jinja=jinja)
+    else:
+        state.set("chat_template", value)
+        if value != "jinja":
+            state.set("chat_template_jinja", None)
 
 
 def template_options(facts: Any, state: WizardState) -> list[tuple[str, str]]:
@@ -133,12 +153,34 @@ def template_warning(state: WizardState, facts: Any) -> str | None:
 
 # --- scanning -----------------------------------------------------------------------------------------------------
 def scan_key(state: WizardState) -> tuple:
-    entry = state.dataset
-    return (
-        str(entry.get("path") or ""),
-        repr(entry.get("type")),
-        str(base_dir(state)),
-        repr(entry.get("field_messages")),
+    """What decides which rows are read: the entry without its template and mask keys, and the folder."""
+    entry = {k: v for k, v in state.dataset.items() if k not in TOKEN_ENTRY_KEYS}
+    return (json.dumps(entry, sort_keys=True, default=str), str(base_dir(state)))
+
+
+def _preference_method(state: WizardState) -> str | None:
+    from ftui.core.preference.methods import SFT, method_name
+
+    method = method_name(state.values)
+    return None if method == SFT else method
+
+
+def _scan_preference(state: WizardState, method: str) -> ScanView:
+    """Preference rows (rl:): pairs (KTO: labelled completions) instead of SFT examples."""
+    from ftui.core.preference.preview import scan
+
+    try:
+        found = scan(state.dataset, base_dir(state), method, sample_size=SAMPLE_EXAMPLES)
+    except Exception as err:  # noqa: BLE001 - any reader failure is shown, never a traceback
+        return ScanView(error=describe_error(err))
+    return ScanView(
+        format=found.format,
+        detected=state.dataset.get("type") is None,
+        row_count=found.rows,
+        examples=found.sample,
+        bad_rows=found.bad_rows,
+        bad_count=found.bad_count,
+        complete=found.complete,
     )
 
 
@@ -146,8 +188,16 @@ def scan_dataset(state: WizardState) -> ScanView:
     """Read the first dataset entry: format, row count, bad rows (`file:line: reason`), a sample to browse."""
     from ftui.core.data import scan_dataset as scan
 
+    if (method := _preference_method(state)) is not None:
+        return _scan_preference(state, method)
+
     try:
-        found = scan(state.dataset, base_dir(state), sample_size=SAMPLE_EXAMPLES)
+        entry: Any = state.dataset
+        try:
+            entry = draft(state).datasets[0]  # the entry as core reads it (legacy spellings, defaults)
+        except Exception:  # noqa: BLE001 - core cannot read the draft yet: its problems show elsewhere
+            pass
+        found = scan(entry, base_dir(state), sample_size=SAMPLE_EXAMPLES)
     except UserError as err:
         return ScanView(error=describe_error(err))
     except Exception as err:  # noqa: BLE001 - any reader failure is shown, never a traceback
@@ -180,74 +230,115 @@ def scan_summary(scan: ScanView) -> str:
 def load_tokenizer(state: WizardState) -> Any:
     from ftui.core.tokenizer import load_tokenizer as load
 
-    return load(dict(state.values), base_dir=str(base_dir(state)))
-
-
-def mask_settings(state: WizardState) -> Any:
-    from ftui.core.templates import MaskSettings
-
-    return MaskSettings.from_config(state.values, state.dataset)
+    try:
+        config: Any = draft(state)  # the config as `ftui preprocess` reads it (special tokens included)
+    except Exception:  # noqa: BLE001 - core cannot read the draft yet: load from the raw values
+        config = dict(state.values)
+    return load(config, base_dir=str(base_dir(state)))
 
 
 def preview_key(state: WizardState) -> tuple:
-    entry = state.dataset
-    return (
-        template_value(state, None),
-        bool(state.get("train_on_inputs")),
-        repr(entry.get("roles_to_train")),
-        repr(entry.get("train_on_eos")),
-        repr(state.get("sequence_len")),
-        repr(state.get("excess_length_strategy")),
-    )
+    """Everything that changes tokens: the token settings core fingerprints, and the first entry."""
+    from ftui.core.fingerprint import TOKEN_SETTINGS
 
-
-def _template(state: WizardState) -> Any:
-    from ftui.core.templates import template_for
-
-    return template_for(dataset_type_value(state), state.get("chat_template"))
+    settings = {key: state.values.get(key) for key in TOKEN_SETTINGS}
+    return (json.dumps([settings, state.dataset], sort_keys=True, default=str),)
 
 
 def preview(state: WizardState, tokenizer: Any, scan: ScanView, index: int) -> Preview:
-    """One example tokenized and masked with the current settings, with its loud warnings."""
-    from ftui.core.templates import preview_example
+    """One example tokenized and masked as `ftui debug` shows it (core's job for the entry), with the loud
+    warnings."""
+    from ftui.core.preprocess.sample import first_job, preview_row
 
     example = scan.examples[index]
+    if _preference_method(state) is not None:
+        return _preference_preview(state, tokenizer, example)
     source = str(getattr(example, "source", "") or "")
     try:
-        settings = mask_settings(state)
-        tokenized = preview_example(example, _template(state), tokenizer, settings)
+        job = first_job(draft(state), tokenizer)
+        tokenized = preview_row(job, example)
     except Exception as err:  # noqa: BLE001 - a template that cannot render this row is shown as such
         return Preview(tokens=[], warnings=[describe_error(err)], source=source)
     tokens = records_from(tokenized.tokens)
+    limit = job.settings.sequence_len
     status = ""
     if tokenized.stats.truncated:
-        status = f"truncated from {tokenized.stats.original_tokens} to {settings.sequence_len} tokens"
+        status = f"truncated from {tokenized.stats.original_tokens} to {limit} tokens"
+    elif tokenized.stats.over_length and example.kind == "completion":
+        status = f"split in training into rows of {limit} tokens"
     elif tokenized.stats.over_length:
-        status = f"dropped in training: {len(tokens)} tokens > sequence_len {settings.sequence_len}"
+        status = f"dropped in training: {len(tokens)} tokens > sequence_len {limit}"
+    elif tokenized.stats.trained_tokens == 0:
+        status = "dropped in training: no trained token"
     return Preview(tokens=tokens, warnings=mask_warnings(tokens), status=status, source=source)
+
+
+def _preference_preview(state: WizardState, tokenizer: Any, example: Any) -> Preview:
+    from ftui.core.preference.preview import example_tokens
+
+    source = str(getattr(example, "origin", "") or "")
+    try:
+        tokens, status = example_tokens(dict(state.values), state.dataset, tokenizer, example)
+    except Exception as err:  # noqa: BLE001 - a template that cannot render this row is shown as such
+        return Preview(tokens=[], warnings=[describe_error(err)], source=source)
+    return Preview(tokens=records_from(tokens), status=status, source=source)
 
 
 def dataset_stats(
     state: WizardState, tokenizer: Any, scan: ScanView | None, cancelled: Callable[[], bool]
-) -> DatasetStats:
-    """Tokenize the sampled examples with the current settings and summarize them."""
+) -> StatsView:
+    """`ftui preprocess`'s stats (core's collector and row rule) for the rows the scan sampled."""
     if scan is None or tokenizer is None or not scan.examples:
-        return DatasetStats(error="no data")
-    from ftui.core.templates import Tokenizing
+        return StatsView(error="no data")
+    if _preference_method(state) is not None:
+        return _preference_stats(state, tokenizer, scan, cancelled)
+    from ftui.core.preprocess.sample import first_job, sample_stats
 
     try:
-        job = Tokenizing(_template(state), tokenizer, mask_settings(state))
-        results = []
-        for start in range(0, len(scan.examples), 200):
-            if cancelled():
-                return DatasetStats(error="cancelled")
-            for tokenized in job.run(scan.examples[start : start + 200]):
-                limited = job.limit_length(tokenized)
-                if limited is None:
-                    results.append((tokenized.input_ids, tokenized.labels, "dropped"))
-                else:
-                    status = "truncated" if limited.stats.truncated else ""
-                    results.append((limited.input_ids, limited.labels, status))
+        config = draft(state)
+        job = first_job(config, tokenizer)
+        sampled = sample_stats(config, job, scan.examples, cancelled, bad_rows=scan.bad_count)
     except Exception as err:  # noqa: BLE001
-        return DatasetStats(error=describe_error(err))
-    return summarize(results, sampled=len(scan.examples) < scan.row_count)
+        return StatsView(error=describe_error(err))
+    if sampled is None:
+        return StatsView(error="cancelled")
+    return stats_view(sampled, config, sampled=len(scan.examples) < scan.row_count)
+
+
+def _preference_stats(
+    state: WizardState, tokenizer: Any, scan: ScanView, cancelled: Callable[[], bool]
+) -> StatsView:
+    """The sampled pairs through core's stats collector, each as its longest sequence (prompt + the longer
+    answer), so lengths compare with sequence_len."""
+    from ftui.core.preference.dataset import Renderer
+    from ftui.core.preference.preview import PlainConfig
+    from ftui.core.preprocess.stats import StatsCollector
+
+    try:
+        config = PlainConfig(dict(state.values))
+        renderer = Renderer(config, state.dataset, tokenizer)
+        collector = StatsCollector(config.sequence_len)
+        for row in scan.examples:
+            if cancelled():
+                return StatsView(error="cancelled")
+            tokens = renderer.tokens(row)
+            if tokens is None:
+                collector.drop("too_long")
+                continue
+            answer = max(tokens.chosen_ids, tokens.rejected_ids or [], key=len)
+            collector.add(
+                tokens.prompt_ids + answer, [-100] * len(tokens.prompt_ids) + answer, bool(tokens.answer_cut)
+            )
+    except Exception as err:  # noqa: BLE001
+        return StatsView(error=describe_error(err))
+    kept = len(collector.lengths)
+    stats = collector.result(kept, 0, len(scan.examples))
+    stats.bad_rows = scan.bad_count
+    histogram, low, high = length_histogram(list(collector.lengths))
+    return StatsView(
+        stats=stats,
+        histogram=histogram,
+        min_length=low,
+        max_length=high,
+        sampled=len(scan.examples) < scan.row_count,
+    )

@@ -8,14 +8,14 @@ from typing import Any
 
 from ftui.tui.wizard import backend
 from ftui.tui.wizard.mask_panel import MaskPanel
-from ftui.tui.wizard.previews import DatasetStats
+from ftui.tui.wizard.previews import StatsView
 from ftui.tui.wizard.step import StepPane, is_stale
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Checkbox, DirectoryTree, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, DirectoryTree, Input, Label, Select, Static
 
 DATA_SUFFIXES = {".json", ".jsonl", ".csv", ".parquet", ".arrow", ".txt"}
 SKIP_DIRS = {"node_modules", "__pycache__", "site-packages", "outputs", "wandb"}
@@ -44,7 +44,7 @@ class Scanned(Message):
 
 
 class StatsReady(Message):
-    def __init__(self, key: tuple, stats: DatasetStats) -> None:
+    def __init__(self, key: tuple, stats: StatsView) -> None:
         super().__init__()
         self.key, self.stats = key, stats
 
@@ -74,6 +74,7 @@ class DataStep(StepPane):
                 yield Label("…or a Hugging Face dataset id")
                 yield Input(id="data-hub", placeholder="owner/dataset")
                 yield Static("choose a data file", id="scan-status", classes="field-status")
+                yield Button("Data quality… (F6)", id="open-quality", compact=True)
             with Vertical(id="data-right"):
                 types = [("auto-detect", AUTO)] + [(name, name) for name in backend.dataset_types()]
                 with Horizontal(classes="data-controls"):
@@ -100,7 +101,11 @@ class DataStep(StepPane):
             self.query_one("#data-hub", Input).value = "" if is_local else path
             self._fill_templates()
             data_type = backend.dataset_type_value(self.state)
-            self.query_one("#data-type", Select).value = data_type or AUTO
+            select = self.query_one("#data-type", Select)
+            offered = [(name, name) for name in backend.dataset_types()]
+            if data_type and data_type not in dict(offered).values():  # a legacy type the file names
+                select.set_options([("auto-detect", AUTO), *offered, (data_type, data_type)])
+            select.value = data_type or AUTO
             roles = self.state.dataset.get("roles_to_train") or []
             self.query_one("#roles", Input).value = ", ".join(roles)
             seq = self.state.get("sequence_len", backend.schema_default("sequence_len"))
@@ -196,9 +201,11 @@ class DataStep(StepPane):
         if self.scan is None or self.scan.error or not self.scan.examples:
             if self.scan is not None and (self.scan.error or not self.scan.examples):
                 panel.show_message(self.scan.error or "no rows to show")
+                self._preview_key = ()  # the message replaced the preview: draw it again next time
             return
         if tokenizer is None:
             panel.show_message(self.wizard.tokenizer_error or "loading the tokenizer…")
+            self._preview_key = self._stats_key = ()  # the same tokenizer (same id) may come back: redraw
             return
         key = (backend.preview_key(self.state), id(tokenizer), self.row, self.scan_key)
         if key == self._preview_key and not force:
@@ -209,23 +216,23 @@ class DataStep(StepPane):
         self.schedule_stats()
 
     def schedule_stats(self) -> None:
-        key = (backend.preview_key(self.state), id(self.wizard.tokenizer), self.scan_key)
+        tokenizer = self.wizard.tokenizer
+        key = (backend.preview_key(self.state), id(tokenizer), self.scan_key)
         if key == self._stats_key:
             return
         self._stats_key = key
         self.query_one("#mask", MaskPanel).show_dataset_stats(None)
         if self._stats_timer is not None:
             self._stats_timer.stop()
-        self._stats_timer = self.set_timer(0.3, lambda: self.stats_worker(key))
+        # the tokenizer of this preview: the screen may drop its own (model reload) before the timer fires
+        self._stats_timer = self.set_timer(0.3, lambda: self.stats_worker(key, tokenizer))
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def stats_worker(self, key: tuple) -> None:
+    def stats_worker(self, key: tuple, tokenizer: Any) -> None:
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
-        stats = backend.dataset_stats(
-            self.state, self.wizard.tokenizer, self.scan, cancelled=lambda: worker.is_cancelled
-        )
+        stats = backend.dataset_stats(self.state, tokenizer, self.scan, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.post_message(StatsReady(key, stats))
 
@@ -323,3 +330,21 @@ class DataStep(StepPane):
             return  # the value shown already (an echo of load_state): nothing to write
         self.state.set("sequence_len", value)
         self.changed("sequence_len")
+
+    # --- the quality view (its own screen: tui/wizard/quality) ----------------------------------------------
+    @on(Button.Pressed, "#open-quality")
+    def _quality_pressed(self) -> None:
+        self.action_quality()
+
+    def action_quality(self) -> None:
+        from ftui.tui.wizard.quality import QualityScreen
+
+        if not self.state.dataset.get("path"):
+            self.notify("choose a data file first", severity="warning")
+            return
+
+        def curated(path: Path | None) -> None:
+            if path is not None:  # the config now trains on the curated copy
+                self.query_one("#data-path", Input).value = backend.display_path(self.state, path)
+
+        self.app.push_screen(QualityScreen(self.state, self.wizard.tokenizer), curated)

@@ -38,7 +38,7 @@ def estimate(state: WizardState, facts: Any, hardware: Any) -> EstimateView:
     try:
         inp = EstimateInput.from_config(values)
         targets = _targets(state, hardware)
-        result = estimate_memory(inp, facts=facts, gpus=targets, suggest=bool(targets))
+        result = estimate_memory(inp, facts=facts, gpus=targets, suggest=bool(targets), size=gb)
     except (TypeError, ValueError, KeyError, ZeroDivisionError) as err:
         return EstimateView(note=f"no estimate until the settings are valid ({err})")
     per_gpu = f" per GPU (x{state.gpu_count})" if state.gpu_count > 1 else ""
@@ -58,6 +58,7 @@ def estimate(state: WizardState, facts: Any, hardware: Any) -> EstimateView:
         suggestions=[
             f"{s.title} -> {gb(s.total_bytes)}" + (" (fits)" if s.fits else "") for s in result.suggestions
         ],
+        tips=list(result.tips),
         note=per_gpu.strip(),
     )
     if not targets:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from ftui.tui.widgets.token_view import TokenView
-from ftui.tui.wizard.previews import DatasetStats, Preview
+from ftui.tui.wizard.previews import Preview, StatsView
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -42,28 +42,44 @@ def example_stats_text(preview: Preview) -> Text:
     return text
 
 
-def dataset_stats_text(stats: DatasetStats | None) -> Text:
-    if stats is None:
+def dataset_stats_text(view: StatsView | None) -> Text:
+    """The numbers `ftui preprocess` prints, for the rows read so far."""
+    if view is None:
         return Text("dataset  computing…", style="italic")
-    if stats.error:
-        return Text(f"dataset  {stats.error}", style="bold red")
-    share = 100 * stats.trained_tokens / stats.total_tokens if stats.total_tokens else 0.0
+    if view.error or view.stats is None:
+        return Text(f"dataset  {view.error or 'no data'}", style="bold red")
+    stats = view.stats
+    share = 100 * stats.trainable_tokens / stats.total_tokens if stats.total_tokens else 0.0
+    removed = stats.dropped_exact_duplicate
     text = Text.assemble(
         ("dataset  ", "bold"),
-        f"{stats.examples} examples, {stats.total_tokens:,} tokens, {share:.0f}% trained, ",
-        (f"{stats.dropped} dropped", "yellow" if stats.dropped else ""),
+        f"{stats.rows:,} rows from {stats.source_rows:,} examples, {stats.total_tokens:,} tokens, "
+        f"{share:.0f}% trained, ",
+        (f"{stats.dropped_too_long} too long", "yellow" if stats.dropped_too_long else ""),
         ", ",
+        (
+            f"{stats.dropped_no_trainable} with nothing trained",
+            "bold red" if stats.dropped_no_trainable else "",
+        ),
+        " (dropped), ",
         (f"{stats.truncated} truncated", "yellow" if stats.truncated else ""),
         ", ",
         (f"{stats.duplicates} duplicates", "yellow" if stats.duplicates else ""),
-        ", ",
-        (f"{stats.zero_trained} with nothing trained", "bold red" if stats.zero_trained else ""),
+        (f" (+{removed} removed)" if removed else ""),
     )
-    if stats.sampled:
-        text.append(f" (first {stats.examples} rows)", style="dim")
-    if stats.histogram:
-        text.append(f"\nlengths {stats.min_length}–{stats.max_length}  ", style="dim")
-        text.append(sparkline(stats.histogram), style="cyan")
+    if stats.split:
+        text.append(f", {stats.split} split", style="dim")
+    if view.sampled:
+        text.append(f" (first {stats.source_rows:,} rows)", style="dim")
+    if view.histogram:
+        pct = stats.length_percentiles
+        text.append(
+            f"\nlengths {view.min_length}–{view.max_length} (p50 {pct['p50']}, p99 {pct['p99']})  ",
+            style="dim",
+        )
+        text.append(sparkline(view.histogram), style="cyan")
+    for note in view.notes:
+        text.append(f"\n{note}", style="dim")
     return text
 
 
@@ -130,7 +146,7 @@ class MaskPanel(Vertical):
         warning.update(message)
         warning.display = bool(message)
 
-    def show_dataset_stats(self, stats: DatasetStats | None) -> None:
+    def show_dataset_stats(self, stats: StatsView | None) -> None:
         self.query_one("#dataset-stats", Static).update(dataset_stats_text(stats))
 
     # --- navigation --------------------------------------------------------------------------------------------

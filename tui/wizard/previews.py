@@ -3,10 +3,11 @@ dataset-wide stats. No Textual here, so the checks are unit-tested directly."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from ftui.core.preprocess.stats import DatasetStats
 from ftui.tui.widgets.token_view import TokenRecord
 
 ASSISTANT_PARTS = ("assistant", "response", "output", "completion")
@@ -23,18 +24,15 @@ class Preview:
 
 
 @dataclass
-class DatasetStats:
-    examples: int = 0
-    total_tokens: int = 0
-    trained_tokens: int = 0
-    dropped: int = 0
-    truncated: int = 0
-    duplicates: int = 0
-    zero_trained: int = 0
+class StatsView:
+    """The Data step's dataset line: core's `DatasetStats` for the sampled rows, and a length histogram."""
+
+    stats: DatasetStats | None = None
+    histogram: list[int] = field(default_factory=list)
     min_length: int = 0
     max_length: int = 0
-    histogram: list[int] = field(default_factory=list)
     sampled: bool = False  # only the first rows were tokenized
+    notes: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -77,27 +75,17 @@ def length_histogram(lengths: Sequence[int], bins: int = 24) -> tuple[list[int],
     return counts, low, high
 
 
-def summarize(
-    examples: Iterable[tuple[Sequence[int], Sequence[int], str]], sampled: bool = False
-) -> DatasetStats:
-    """Stats from (input_ids, labels, status) per example; status is "", "truncated" or "dropped"."""
-    stats = DatasetStats(sampled=sampled)
-    seen: Counter[int] = Counter()
-    lengths = []
-    for input_ids, labels, status in examples:
-        stats.examples += 1
-        if status.startswith("dropped"):
-            stats.dropped += 1
-            continue
-        if status == "truncated":
-            stats.truncated += 1
-        trained = sum(1 for label in labels if label != -100)
-        stats.total_tokens += len(input_ids)
-        stats.trained_tokens += trained
-        stats.zero_trained += trained == 0
-        lengths.append(len(input_ids))
-        key = hash(tuple(input_ids))
-        stats.duplicates += seen[key] > 0
-        seen[key] += 1
-    stats.histogram, stats.min_length, stats.max_length = length_histogram(lengths)
-    return stats
+def stats_view(result: Any, config: Any, sampled: bool = False) -> StatsView:
+    """A `StatsView` of core's `SampleStats`; notes for what only the whole dataset can show."""
+    histogram, low, high = length_histogram(result.lengths)
+    notes = []
+    if getattr(config, "dataset_drop", None) or getattr(config, "dataset_near_deduplication", False):
+        notes.append("dataset_drop / near deduplication run on the whole dataset: see `ftui preprocess`")
+    return StatsView(
+        stats=result.stats,
+        histogram=histogram,
+        min_length=low,
+        max_length=high,
+        sampled=sampled,
+        notes=notes,
+    )

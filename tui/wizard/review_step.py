@@ -63,7 +63,10 @@ class ReviewStep(StepPane):
             shown = target.relative_to(Path.cwd())
         except ValueError:
             shown = target
-        self.query_one("#launch-note", Static).update(f"Launch saves {shown} and starts training there.")
+        command = "\n".join(backend.launch_lines(self.state, getattr(self.wizard, "hardware", None)))
+        self.query_one("#launch-note", Static).update(
+            f"Launch saves {shown} and starts training there:\n{command}"
+        )
 
     def blocking_problems(self) -> list[str]:
         return [p for step in ("model", "data", "settings") for p in self.wizard.step_pane(step).problems()]
@@ -71,17 +74,32 @@ class ReviewStep(StepPane):
     def _warnings_text(self) -> Text:
         errors = self.blocking_problems()
         warnings = backend.review_warnings(self.state, self.wizard.estimate)
+        ignored, unsupported = backend.config_lists(self.state)
+        destinations, destination_warnings = backend.destination_lines(self.state)
+        warnings += destination_warnings
         text = Text()
         if errors:
             text.append("Must fix before saving:\n", style="bold red")
             for problem in errors:
                 text.append(f"  ✗ {problem}\n", style="red")
+        if unsupported:
+            text.append("ftui cannot train this yet (Launch refuses):\n", style="bold red")
+            for line in unsupported:
+                text.append(f"  ✗ {line}\n", style="red")
         if warnings:
             text.append("Warnings:\n", style="bold yellow")
             for warning in warnings:
                 text.append(f"  ⚠ {warning}\n", style="yellow")
-        if not errors and not warnings:
+        if ignored:
+            text.append("Read but not acted on:\n", style="bold")
+            for line in ignored:
+                text.append(f"  · {line}\n", style="dim")
+        if not errors and not warnings and not unsupported:
             text.append("✓ no problems found\n", style="bold green")
+        if destinations:
+            text.append("This launch logs and pushes:\n", style="bold")
+            for line in destinations:
+                text.append(f"  → {line}\n")
         return text
 
     def problems(self) -> list[str]:
@@ -93,12 +111,12 @@ class ReviewStep(StepPane):
         status.update(text)
         status.set_class(not ok, "-invalid")
 
-    def save(self, path: Path | None = None) -> Path | None:
+    def save(self, path: Path | None = None, run_copy: bool = False) -> Path | None:
         target = path or Path(
             self.query_one("#save-path", Input).value.strip() or backend.default_save_path(self.state)
         )
         try:
-            saved, notes = backend.save_state(self.state, target)
+            saved, notes = backend.save_state(self.state, target, run_copy=run_copy)
         except UserError as err:
             self._status(f"✗ not saved: {err.message}", ok=False)
             self.notify(err.message, title="Not saved", severity="error")
@@ -109,13 +127,13 @@ class ReviewStep(StepPane):
 
     def launch(self) -> None:
         """Save the YAML into the output dir and hand it to the app's launcher (the run monitor)."""
-        errors = self.blocking_problems()
+        errors = self.blocking_problems() + backend.config_lists(self.state)[1]
         if errors:
             self._status(f"✗ fix first: {errors[0]}", ok=False)
             self.notify(errors[0], title="Cannot launch yet", severity="error")
             return
         target = backend.run_config_path(self.state)
-        saved = self.save(target)
+        saved = self.save(target, run_copy=True)
         if saved is None:
             return
         try:

@@ -51,6 +51,7 @@ class WizardScreen(Screen):
         Binding("f3", "goto('data')", "Data", show=False),
         Binding("f4", "goto('settings')", "Settings", show=False),
         Binding("f5", "goto('review')", "Review", show=False),
+        Binding("f6", "data_quality", "Data quality", show=False),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+l", "launch", "Launch", priority=True),
     ]
@@ -119,6 +120,14 @@ class WizardScreen(Screen):
 
     def action_goto(self, step: str) -> None:
         self.query_one(StepBar).active = f"step-{step}"
+
+    def action_data_quality(self) -> None:
+        """The Data step's quality view, from any step (the Data step's own button does the same)."""
+        data = self.query_one(DataStep)
+        if self.current == "data" and data.built:
+            data.action_quality()
+        else:
+            self.action_goto("data")
 
     def action_next(self) -> None:
         index = STEPS.index(self.current)

@@ -32,7 +32,29 @@ class FieldSpec:
         return tuple((v, v) for v in getattr(choices, self.vocabulary))
 
 
+METHOD_CHOICES: tuple[tuple[str, str], ...] = (
+    ("SFT (supervised)", "sft"), ("DPO", "dpo"), ("IPO", "ipo"), ("SimPO", "simpo"), ("ORPO", "orpo"), ("KTO", "kto"),
+)  # fmt: skip
+
 FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("rl_method", "Method", "select", "SFT trains on answers; DPO/IPO/SimPO/ORPO on chosen vs rejected "
+              "pairs, KTO on good/bad completions (rl:, docs/preference.md)", METHOD_CHOICES, section="Method"),
+    FieldSpec("rl_beta", "Beta", "float", "DPO/IPO/KTO: how far from the reference (0.1); SimPO: reward "
+              "scale; ORPO: odds-ratio weight (empty: TRL's 0.1)", minimum=1e-6, maximum=1e3, optional=True,
+              section="Method"),
+    FieldSpec("simpo_gamma", "SimPO gamma", "float", "target reward margin (empty: 0.5)", minimum=-1e3,
+              maximum=1e3, optional=True, section="Method"),
+    FieldSpec("cpo_alpha", "SimPO NLL weight", "float", "weight of the NLL term (cpo_alpha; 0 = pure SimPO, "
+              "empty: 1.0)", minimum=0.0, maximum=1e3, optional=True, section="Method"),
+    FieldSpec("kto_desirable_weight", "KTO good weight", "float", "weight of desirable completions (empty: 1)",
+              minimum=1e-6, maximum=1e3, optional=True, section="Method"),
+    FieldSpec("kto_undesirable_weight", "KTO bad weight", "float", "weight of undesirable completions "
+              "(empty: 1)", minimum=1e-6, maximum=1e3, optional=True, section="Method"),
+    FieldSpec("max_prompt_len", "Max prompt length", "int", "prompts longer than this keep their last tokens "
+              "(empty: only sequence length limits them)", minimum=1, maximum=1048576, optional=True,
+              section="Method"),
+    FieldSpec("precompute_ref_log_probs", "Precompute reference", "bool", "full fine-tune: compute the "
+              "reference log-probs once instead of keeping a second model copy", section="Method"),
     FieldSpec("adapter_kind", "Adapter", "select", "LoRA trains small adapters; QLoRA does so on a 4-bit base; "
               "full trains every weight (most memory)", (("LoRA", "lora"), ("QLoRA", "qlora"), ("full", "full")),
               section="Adapter"),
@@ -88,8 +110,10 @@ FIELDS: tuple[FieldSpec, ...] = (
               maximum=2**32 - 1, section="Run"),
     FieldSpec("output_dir", "Output dir", "text", "where checkpoints, the adapter, logs and events.jsonl go",
               section="Run"),
-    FieldSpec("report", "Report to", "select", "send metrics to wandb or tensorboard as well (ftui itself "
-              "sends nothing anywhere)", (("none", "none"), ("wandb", "wandb"), ("tensorboard", "tensorboard")),
+    FieldSpec("report", "Report to", "select", "send metrics to a tracker as well, through transformers' "
+              "integration (ftui itself sends nothing anywhere; each is an optional extra, e.g. ftui[wandb])",
+              (("none", "none"), ("wandb", "wandb"), ("tensorboard", "tensorboard"), ("mlflow", "mlflow"),
+               ("trackio", "trackio"), ("comet_ml", "comet_ml")),
               section="Run"),
 )  # fmt: skip
 
@@ -125,6 +149,8 @@ def format_value(value: Any) -> str:
 
 # --- pseudo-keys: one control that stands for several config keys ---------------------------------------------
 def get_pseudo(values: dict[str, Any], key: str) -> Any:
+    if key == "rl_method":
+        return values.get("rl") or "sft"
     if key == "adapter_kind":
         return values.get("adapter") or "full"
     if key == "quantization":
@@ -134,25 +160,22 @@ def get_pseudo(values: dict[str, Any], key: str) -> Any:
             return "fp16"
         bf16 = values.get("bf16", "auto")
         return "auto" if bf16 == "auto" else "bf16" if bf16 else "fp32"
-    if key == "report":
-        target = values.get("report_to")
-        if isinstance(target, list):
-            target = target[0] if target else "none"
-        if target:
-            return target
-        return (
-            "wandb"
-            if values.get("wandb_project")
-            else "tensorboard"
-            if values.get("use_tensorboard")
-            else "none"
-        )
+    if key == "report":  # the first tracker core's rule picks (report_to, else Axolotl's use_/project keys)
+        from ftui.tui.wizard.backend import report_targets
+
+        targets = report_targets(values)
+        return targets[0] if targets else "none"
     return values.get(key)
 
 
 def set_pseudo(values: dict[str, Any], key: str, value: Any) -> None:
     """Write a control's value into the config keys it stands for (removing keys that no longer apply)."""
-    if key == "adapter_kind":
+    if key == "rl_method":
+        if value == "sft":
+            values.pop("rl", None)
+        else:
+            values["rl"] = value
+    elif key == "adapter_kind":
         if value == "full":
             values.pop("adapter", None)
         else:

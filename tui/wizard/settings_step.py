@@ -151,7 +151,7 @@ class SettingsStep(StepPane):
                 finally:
                     self._loading = False
         set_pseudo(self.state.values, key, value)
-        if key in ("adapter_kind", "quantization"):
+        if key in ("adapter_kind", "quantization", "rl_method"):
             self.load_state()  # adapter and quantization change each other and what applies
         self.changed(key)
 
@@ -161,6 +161,12 @@ class SettingsStep(StepPane):
         self.query_one(f"#row-{key}").set_class(bool(reason), "-invalid")
 
     def _adapter_visibility(self) -> None:
+        from ftui.core.preference.methods import METHOD_KEYS, method_name
+
+        method = method_name(self.state.values)
+        for key, methods in METHOD_KEYS.items():
+            if key in FIELD_BY_KEY:
+                self.query_one(f"#row-{key}").display = method in methods  # only the method's own
         lora = self.state.get("adapter") is not None
         for key in ("lora_r", "lora_alpha", "lora_dropout"):
             self.query_one(f"#row-{key}").disabled = not lora

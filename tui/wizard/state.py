@@ -52,6 +52,9 @@ class WizardState:
     unknown_keys: list[str] = field(default_factory=list)
     ignored_keys: list[str] = field(default_factory=list)
     document: Any = None  # the loaded file's ruamel document: saving over it keeps comments and key order
+    source: Any = (
+        None  # the loaded file as read (core.config.yaml_io.YamlRead): untouched, it saves byte for byte
+    )
     load_warnings: list[str] = field(default_factory=list)
     gpu_preset: str | None = None  # a GPU_PRESETS name chosen for "what if", else detected GPUs
     browse_root: Path | None = None  # where the Data step's file tree starts (default: the config's folder)

@@ -1,16 +1,19 @@
-"""Speed of tokenize + mask: close to the raw fast tokenizer in bulk, and fast enough for the live preview.
+"""Speed of tokenize + mask, side by side in one run: bulk vs the raw fast tokenizer, and the live preview.
 
-Both use the best of a few runs, so a busy machine does not make them flaky; the bounds leave several times
-the measured headroom (measured: ~0.9x raw on 1000 alpaca rows, ~10 ms for a 2,000-token preview).
+    python bench/mask_speed.py
+
+Prints ftui/raw examples per second on the 1000 shared alpaca rows (target >= 0.5) and the best-of-5 time of
+one ~2,000-token chat preview (target < 50 ms). Speed lives here, not in tests/: a busy machine must not fail
+the suite.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
-import pytest
 from ftui.core.data.formats import resolve_format
 from ftui.core.data.model import Example, RowOrigin
 from ftui.core.data.rows import normalize_row
@@ -33,8 +36,7 @@ def _best(fn, runs: int = 3) -> float:
     return min(times)
 
 
-@pytest.mark.slow
-def test_bulk_speed_vs_raw_tokenizer(smollm_dir: Path, shared_datasets: Path) -> None:
+def bulk_ratio(smollm_dir: Path, shared_datasets: Path) -> float:
     from ftui.core.tokenizer import load_tokenizer
 
     tokenizer = load_tokenizer(str(smollm_dir))
@@ -43,10 +45,11 @@ def test_bulk_speed_vs_raw_tokenizer(smollm_dir: Path, shared_datasets: Path) ->
     texts = [job.render(e).text for e in examples]
     raw = _best(lambda: tokenizer(texts))
     ours = _best(lambda: tokenize_batch(examples, "alpaca", tokenizer))
-    assert raw / ours >= 0.5, f"ftui {len(examples) / ours:.0f} ex/s vs raw {len(examples) / raw:.0f} ex/s"
+    print(f"bulk: ftui {len(examples) / ours:.0f} ex/s vs raw {len(examples) / raw:.0f} ex/s, ratio {raw / ours:.2f} (target >= 0.5)")
+    return raw / ours
 
 
-def test_preview_of_a_long_conversation_is_fast(smollm_dir: Path, shared_datasets: Path) -> None:
+def preview_seconds(smollm_dir: Path, shared_datasets: Path) -> float:
     from ftui.core.tokenizer import load_tokenizer
 
     tokenizer = load_tokenizer(str(smollm_dir))
@@ -61,4 +64,22 @@ def test_preview_of_a_long_conversation_is_fast(smollm_dir: Path, shared_dataset
             break
     assert 2000 <= len(result.input_ids) <= 3000
     best = _best(lambda: preview_example(example, "tokenizer", tokenizer, settings).tokens, runs=5)
-    assert best < 0.05, f"preview of {len(result.input_ids)} tokens took {best * 1000:.1f} ms"
+    print(f"preview of {len(result.input_ids)} tokens: {best * 1000:.1f} ms (target < 50 ms)")
+    return best
+
+
+def main() -> int:
+    from ftui.core.models.embedded import embedded_model_dir
+
+    model = embedded_model_dir(progress=False)
+    shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    if not shared.exists():
+        print(f"shared datasets not found at {shared}", file=sys.stderr)
+        return 2
+    ok = bulk_ratio(model, shared) >= 0.5
+    ok = preview_seconds(model, shared) < 0.05 and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
