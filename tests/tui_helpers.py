@@ -109,13 +109,29 @@ async def settle(pilot, timeout: float = 30.0, quiet: int = 6) -> None:
     for _ in range(int(timeout / 0.05)):
         await pilot.pause(0.05)
         busy = [w for w in app.workers if w.is_running and w.group != "_loader"]
-        calm = 0 if busy else calm + 1
+        calm = 0 if busy or _pending_one_shot_timers(app) else calm + 1
         if calm >= quiet:
             await pilot.pause()
             return
     raise AssertionError(
         f"workers still running after {timeout}s: {[w.name for w in app.workers if w.is_running]}"
     )
+
+
+def _pending_one_shot_timers(app) -> bool:
+    """A debounce `set_timer` (repeat 0) not fired yet will start a worker: waiting for workers alone races it.
+
+    Only ftui's own timers count (a toast's 5 s timeout is not work); intervals (pollers: repeat None or > 0)
+    never end and are not counted. Textual keeps a node's
+    timers in the private `_timers`; a Textual without it only loses this extra wait."""
+    nodes = [app, app.screen, *app.screen.walk_children()]
+    for node in nodes:
+        for timer in list(getattr(node, "_timers", ())):
+            task = getattr(timer, "_task", None)
+            ours = str(getattr(getattr(timer, "_callback", None), "__module__", "")).startswith("ftui.")
+            if ours and getattr(timer, "_repeat", None) == 0 and task is not None and not task.done():
+                return True
+    return False
 
 
 def freeze_cursors(app) -> None:
