@@ -92,10 +92,10 @@ def test_q8_0_export_of_the_demo_run_stays_close(demo_run, tmp_path):
     from test_export_gguf import _load_gguf, _relative_error
 
     result = export_gguf(demo_run, "q8_0", out_dir=tmp_path, say=lambda _m: None)
-    f16_size = sum(p.numel() for p in _load_gguf(result.path).parameters()) * 2
+    exported = _load_gguf(result.path)
+    f16_size = sum(p.numel() for p in exported.parameters()) * 2
     assert result.path.stat().st_size < 0.6 * f16_size  # 8.5 bits a weight, not 16
     reference, tokenizer = _merged_fp16(demo_run)
-    exported = _load_gguf(result.path)
     for prompt in DEMO_PROMPTS:  # measured: see docs/export.md
         assert _relative_error(reference, exported, _chat_ids(tokenizer, prompt)) < 5e-2, prompt
 
