@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -119,15 +120,7 @@ def read_critiques(path: str | Path) -> list[Critique]:
     by_id: dict[str, Critique] = {}
     text = path.read_text(encoding="utf-8", errors="surrogateescape")
     lines = text.split("\n")
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except ValueError:
-            if number == len(lines):  # no newline after it: written only in part
-                continue
-            raise UserError(f"{path}:{number}: not a JSON line", "fix or remove that line") from None
+    for number, data in json_lines(path, lines, torn_tail=True):
         critique = _from_json(data, f"{path}:{number}")
         by_id[critique.id] = critique
     return list(by_id.values())
@@ -240,3 +233,18 @@ def run_step(run_dir: str | Path) -> int | None:
     except (OSError, ValueError):
         return None
     return max(steps) if steps else None
+
+
+def json_lines(path: Path, lines: list[str], torn_tail: bool = False) -> Iterator[tuple[int, Any]]:
+    """(1-based line number, value) of each non-blank JSON line; a bad line is a UserError naming it. With
+    `torn_tail` a bad last line is skipped: with no newline after it, it was written only in part."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            if torn_tail and number == len(lines):
+                continue
+            raise UserError(f"{path}:{number}: not a JSON line", "fix or remove that line") from None
+        yield number, data

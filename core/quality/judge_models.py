@@ -69,47 +69,60 @@ def endpoint_judge(
     endpoint = url.rstrip("/")
     if not endpoint.endswith("/chat/completions"):
         endpoint += "/chat/completions"
-
-    def one(chat: list[dict[str, str]]) -> str:
-        body = json.dumps(
-            {"model": model, "messages": chat, "temperature": 0, "max_tokens": max_tokens}
-        ).encode()
-        headers = {"Content-Type": "application/json"}
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        for attempt in range(retries + 1):
-            request = urllib.request.Request(endpoint, data=body, headers=headers, method="POST")
-            try:
-                with urllib.request.urlopen(request, timeout=timeout_s) as response:
-                    data = json.loads(response.read().decode("utf-8"))
-                return str(data["choices"][0]["message"]["content"] or "")
-            except urllib.error.HTTPError as exc:
-                if exc.code in (429, 500, 502, 503) and attempt < retries:
-                    time.sleep(1.0 * (attempt + 1))
-                    continue
-                hint = (
-                    f"check the key in ${variable}"
-                    if exc.code in (401, 403)
-                    else "check --judge-url and --judge"
-                )
-                raise UserError(
-                    f"the judge endpoint {endpoint} answered HTTP {exc.code} {exc.reason}", hint
-                ) from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                if attempt < retries:
-                    time.sleep(1.0 * (attempt + 1))
-                    continue
-                reason = getattr(exc, "reason", exc)
-                raise UserError(
-                    f"cannot reach the judge endpoint {endpoint}: {reason}", "check --judge-url"
-                ) from None
-            except (ValueError, KeyError, IndexError, TypeError):
-                raise UserError(
-                    f"the judge endpoint {endpoint} did not answer like an OpenAI chat API"
-                ) from None
-        raise AssertionError("unreachable")
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
 
     def ask(chats: list[list[dict[str, str]]]) -> list[str]:
-        return [one(chat) for chat in chats]
+        return [
+            _complete(
+                endpoint,
+                headers,
+                {"model": model, "messages": chat, "temperature": 0, "max_tokens": max_tokens},
+                timeout_s,
+                retries,
+                variable,
+            )
+            for chat in chats
+        ]
 
     return ask, {"model": model, "kind": "endpoint", "url": url}
+
+
+def _complete(
+    endpoint: str,
+    headers: dict[str, str],
+    payload: dict[str, Any],
+    timeout_s: float,
+    retries: int,
+    variable: str,
+) -> str:
+    """One chat completion, retried on rate limits, server errors and lost connections."""
+    body = json.dumps(payload).encode()
+    for attempt in range(retries + 1):
+        request = urllib.request.Request(endpoint, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                data = json.loads(response.read().decode("utf-8"))
+            return str(data["choices"][0]["message"]["content"] or "")
+        except urllib.error.HTTPError as exc:
+            if exc.code in (429, 500, 502, 503) and attempt < retries:
+                time.sleep(1.0 * (attempt + 1))
+                continue
+            hint = (
+                f"check the key in ${variable}" if exc.code in (401, 403) else "check --judge-url and --judge"
+            )
+            raise UserError(
+                f"the judge endpoint {endpoint} answered HTTP {exc.code} {exc.reason}", hint
+            ) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            if attempt < retries:
+                time.sleep(1.0 * (attempt + 1))
+                continue
+            reason = getattr(exc, "reason", exc)
+            raise UserError(
+                f"cannot reach the judge endpoint {endpoint}: {reason}", "check --judge-url"
+            ) from None
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise UserError(f"the judge endpoint {endpoint} did not answer like an OpenAI chat API") from None
+    raise AssertionError("unreachable")

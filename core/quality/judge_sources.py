@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
-from ftui.core.quality.critiques import Critique, critique_id
+from ftui.core.quality.critiques import Critique, critique_id, json_lines
 from ftui.core.quality.judge import JudgeItem, Judgement
 from ftui.core.quality.kinds import JUDGE_FAILED
 from ftui.core.quality.report import AuditReport
@@ -86,17 +86,7 @@ def read_judgements(path: Path) -> list[dict[str, Any]]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
-    out = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except ValueError:
-            raise UserError(f"{path}:{number}: not a JSON line") from None
-        if isinstance(data, dict):
-            out.append(data)
-    return out
+    return [data for _, data in json_lines(path, lines) if isinstance(data, dict)]
 
 
 def flag_judged_rows(report: AuditReport, path: Path) -> int:
