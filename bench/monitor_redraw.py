@@ -53,7 +53,7 @@ def write_events(run_dir: Path, steps: int) -> int:
 
 
 async def measure_redraw(run_dir: Path, repeats: int) -> list[float]:
-    from ftui.core.runs import RunState
+    from ftui.core.runs.state import RunState
     from ftui.tui.monitor.charts import LossChart, LrChart
     from textual.app import App
 
@@ -91,7 +91,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from ftui.core.runs import RunState
+    from ftui.core.runs.state import RunState
 
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp)
@@ -115,13 +115,13 @@ def main() -> int:
                 break
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        xs, _ = state.loss.points()
+        xs, _ = state.series.loss.points()
         print(f"events file: {size / 1e6:.1f} MB, {args.steps} steps")
         print(
             f"catch-up read: {catch_up:.2f} s in {slices} slices of <= 512 KiB (slowest {worst * 1000:.0f} ms)"
         )
         print(
-            f"stored loss points: {len(xs)} (buckets {state.loss.stored_buckets()}, width {state.loss.width})"
+            f"stored loss points: {len(xs)} (buckets {state.series.loss.stored_buckets()}, width {state.series.loss.width})"
         )
         print(f"peak traced memory while reading: {peak / 1e6:.1f} MB")
         timings, cpu = asyncio.run(measure_redraw(run_dir, args.repeats))

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ftui.core.runs.layout import EVENTS_FILE
+
 SCHEMA_VERSION = 1
-EVENTS_FILE = "events.jsonl"
 EVENT_TYPES = (
     "run_started",
     "step",

@@ -15,11 +15,9 @@ from typing import Any
 
 from ftui.core.errors import UserError
 from ftui.core.library_logs import quiet_library_logs
+from ftui.core.runs.layout import ADAPTER_CONFIG, model_dir_of, read_run_info, tokenizer_dir
 
 quiet_library_logs()
-
-RUN_INFO_FILE = "ftui_run.json"
-
 
 @dataclass
 class GenerationOptions:
@@ -42,29 +40,6 @@ class GenerationOptions:
         return out
 
 
-def read_run_info(run_dir: str | Path) -> dict[str, Any]:
-    path = Path(run_dir) / RUN_INFO_FILE
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    return {}
-
-
-def model_dir_of(run_dir: str | Path) -> Path:
-    """Where a run's final weights are: the run folder itself, or its last checkpoint if it never finished."""
-    from ftui.core.train.checkpoints import last_checkpoint
-
-    root = Path(run_dir)
-    if (root / "adapter_config.json").exists() or (root / "config.json").exists():
-        return root
-    last = last_checkpoint(root)
-    if last is not None:
-        return last
-    raise UserError(
-        f"{root} has no trained model (no adapter_config.json, config.json or checkpoint-N)",
-        hint="pass the output_dir of a run that saved a checkpoint or finished",
-    )
-
-
 def load_run_model(run_dir: str | Path, base_override: str | None = None) -> tuple[Any, Any]:
     """(model, tokenizer) of a run: base + LoRA adapter, or a full/merged model folder; eval mode."""
     import torch
@@ -74,18 +49,17 @@ def load_run_model(run_dir: str | Path, base_override: str | None = None) -> tup
     if not root.exists():
         raise UserError(f"run folder not found: {root}", hint="pass a run's output_dir (see `ftui monitor`)")
     weights = model_dir_of(root)
-    tok_dir = root if (root / "tokenizer_config.json").exists() else weights
-    tokenizer = AutoTokenizer.from_pretrained(tok_dir)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir(root, weights))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     info = read_run_info(root)
     trust = bool(info.get("trust_remote_code", False))
-    if (weights / "adapter_config.json").exists():
+    if (weights / ADAPTER_CONFIG).exists():
         from peft import PeftModel
 
         base_path = base_override or info.get("base_model_path")
         if not base_path:
-            base_path = json.loads((weights / "adapter_config.json").read_text())["base_model_name_or_path"]
+            base_path = json.loads((weights / ADAPTER_CONFIG).read_text())["base_model_name_or_path"]
         extra = (
             {"gguf_file": info["base_model_gguf_file"]}
             if info.get("base_model_gguf_file") and not base_override

@@ -16,6 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.runs.layout import (
+    ADAPTER_CONFIG,
+    CONFIG_FILE,
+    ESTIMATE_FILE,
+    LAUNCH_FILE,
+    MERGE_INFO_FILE,
+    MERGED_DIR,
+    MODEL_CONFIG,
+    RUN_INFO_FILE,
+    TRAINER_STATE_FILE,
+)
 
 HUB_STRATEGIES = ("end", "every_save", "checkpoint", "all_checkpoints")
 # A model folder's files that make the model (weights, configs, tokenizer, chat template).
@@ -24,11 +35,11 @@ MODEL_SUFFIXES = (".safetensors", ".json", ".model", ".jinja", ".txt", ".tiktoke
 NOT_MODEL = frozenset(
     {
         "training_args.bin",
-        "trainer_state.json",
-        "estimate.json",
-        "ftui_run.json",
-        "launch.json",
-        "ftui_merge.json",
+        TRAINER_STATE_FILE,
+        ESTIMATE_FILE,
+        RUN_INFO_FILE,
+        LAUNCH_FILE,
+        MERGE_INFO_FILE,
         "README.md",
     }
 )
@@ -103,7 +114,7 @@ def operations(files: list[Path], root: Path, prefix: str = "", base_model: str 
     for path in files:
         name = f"{prefix}{path.relative_to(root).as_posix()}"
         content: Any = str(path)
-        if path.name == "adapter_config.json" and base_model:
+        if path.name == ADAPTER_CONFIG and base_model:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["base_model_name_or_path"] = base_model
             content = (json.dumps(data, indent=2) + "\n").encode()
@@ -181,8 +192,8 @@ def push_run(
         )
     if private is None:
         private = saved.get("hub_private_repo")
-    folder = root / "merged" if merged else root
-    if merged and not (folder / "config.json").is_file():
+    folder = root / MERGED_DIR if merged else root
+    if merged and not (folder / MODEL_CONFIG).is_file():
         raise HubError(f"{folder}: no merged model here", hint=f"run `ftui merge {root}` first")
     files = model_files(folder) if folder.is_dir() else []
     if not any(p.suffix == ".safetensors" for p in files):
@@ -205,7 +216,7 @@ def run_config(root: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load((root / "config.yml").read_text(encoding="utf-8"))
+        data = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -19,11 +19,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ftui.core.errors import UserError
-from ftui.core.events import number, read_events
-from ftui.core.runs import LAUNCH_FILE, LOG_FILE, pid_alive, read_launch_info
+from ftui.core.runs.layout import CONFIG_COPIES, LAUNCH_FILE, LAUNCH_LOG, read_launch_info
+from ftui.core.runs.liveness import pid_alive, run_pids
 
 DEFAULT_OUTPUT_DIR = "./model-out"  # the schema default (Axolotl's)
 
@@ -138,7 +137,7 @@ def launch_training(
     argv = (
         list(command) if command else train_command(config_path, resume=resume, num_processes=num_processes)
     )
-    log_path = run_path / LOG_FILE
+    log_path = run_path / LAUNCH_LOG
     child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with open(log_path, "ab") as log:
         log.write(f"\n$ {' '.join(argv)}\n".encode())
@@ -159,29 +158,12 @@ def launch_training(
         "started": time.time(),
         "resume": resume,
         "cwd": str(base),
-        "log": LOG_FILE,
+        "log": LAUNCH_LOG,
     }
     tmp = run_path / f".{LAUNCH_FILE}.tmp"
     tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
     os.replace(tmp, run_path / LAUNCH_FILE)
     return LaunchedRun(run_dir=run_path, command=argv, log_path=log_path, process=process)
-
-
-def _run_pids(run_dir: Path) -> list[tuple[int, float | None]]:
-    """Candidate (pid, created-not-after) pairs: the launcher from launch.json, then the trainer's own."""
-    pids: list[tuple[int, float | None]] = []
-    info = read_launch_info(run_dir)
-    if info and number(info.get("pid")):
-        pids.append((int(number(info["pid"]) or 0), number(info.get("started"))))
-    for event in _started_events(run_dir):
-        pid = number(event.get("pid"))
-        if pid:
-            pids.append((int(pid), number(event.get("time"))))
-    return pids
-
-
-def _started_events(run_dir: Path) -> list[dict[str, Any]]:
-    return [e for e in read_events(run_dir) if e.get("type") == "run_started"][-1:]
 
 
 def signal_run(run_dir: str | Path, sig: int = signal.SIGTERM) -> int:
@@ -191,7 +173,7 @@ def signal_run(run_dir: str | Path, sig: int = signal.SIGTERM) -> int:
     rank of a multi-GPU run hears it; otherwise only that process does.
     """
     run_path = Path(run_dir)
-    for pid, not_before in _run_pids(run_path):
+    for pid, not_before in run_pids(run_path):
         if not pid_alive(pid, not_before):
             continue
         try:
@@ -224,7 +206,7 @@ def resume_config_path(run_dir: str | Path) -> Path:
     run_path = Path(run_dir)
     info = read_launch_info(run_path) or {}
     candidates = [Path(info["config"])] if info.get("config") else []
-    candidates += [run_path / name for name in ("config.yml", "config.yaml", "ftui_config.yml")]
+    candidates += [run_path / name for name in CONFIG_COPIES]
     for candidate in candidates:
         if candidate.is_file():
             return candidate

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
-from ftui.core.generate import model_dir_of, read_run_info
+from ftui.core.runs.layout import (
+    ADAPTER_CONFIG,
+    MERGE_INFO_FILE,
+    MERGED_DIR,
+    MODEL_CONFIG,
+    model_dir_of,
+    read_run_info,
+    tokenizer_dir,
+)
 
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 
@@ -26,7 +34,7 @@ def _base_dtype(base_path: str, info: dict[str, Any], requested: str) -> Any:
 
     if requested != "auto":
         return getattr(torch, requested)
-    config_file = Path(base_path) / "config.json"
+    config_file = Path(base_path) / MODEL_CONFIG
     name = None
     if config_file.exists():
         data = json.loads(config_file.read_text())
@@ -47,7 +55,7 @@ def load_merged(run_dir: str | Path, dtype: str = "auto") -> tuple[Any, Any, str
     if not root.exists():
         raise UserError(f"run folder not found: {root}", hint="pass a run's output_dir")
     weights = model_dir_of(root)
-    adapter_config = weights / "adapter_config.json"
+    adapter_config = weights / ADAPTER_CONFIG
     if not adapter_config.exists():
         raise UserError(
             f"{weights} holds a full model, not a LoRA adapter: there is nothing to merge",
@@ -68,8 +76,7 @@ def load_merged(run_dir: str | Path, dtype: str = "auto") -> tuple[Any, Any, str
     if hasattr(merged.config, "quantization_config"):
         del merged.config.quantization_config
     merged.config.use_cache = True
-    tok_dir = root if (root / "tokenizer_config.json").exists() else weights
-    tokenizer = AutoTokenizer.from_pretrained(tok_dir)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir(root, weights))
     return merged, tokenizer, base_path
 
 
@@ -80,13 +87,13 @@ def merge_run(run_dir: str | Path, out_dir: str | Path | None = None, dtype: str
     weights = model_dir_of(root)
     torch_dtype = merged.dtype
 
-    target = Path(out_dir) if out_dir else root / "merged"
+    target = Path(out_dir) if out_dir else root / MERGED_DIR
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         merged.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-        (tmp / "ftui_merge.json").write_text(
+        (tmp / MERGE_INFO_FILE).write_text(
             json.dumps(
                 {
                     "run_dir": str(root.resolve()),

@@ -7,13 +7,12 @@ settings, final metrics, the eval pass rate, and the ftui/library versions that 
 
 from __future__ import annotations
 
-import json
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ftui.core.hub_push import run_config
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 
 SETTINGS = (
     "sequence_len",
@@ -39,10 +38,10 @@ def _version(package: str) -> str | None:
 
 
 def _run_info(run_dir: Path) -> dict[str, Any]:
-    from ftui.core.generate import RUN_INFO_FILE
+    from ftui.core.runs.layout import read_run_info
 
     try:
-        return json.loads((run_dir / RUN_INFO_FILE).read_text(encoding="utf-8"))
+        return read_run_info(run_dir)
     except (OSError, ValueError):
         return {}
 

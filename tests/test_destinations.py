@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fake_trainer import started_event
 from ftui.core.events import EventWriter
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 from ftui.tui.monitor import MonitorApp, RunsScreen
 from ftui.tui.monitor.destinations import DestinationsPanel
 from ftui.tui.monitor.system import SystemSample

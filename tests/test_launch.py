@@ -12,7 +12,7 @@ import psutil
 import pytest
 from ftui.core.errors import UserError
 from ftui.core.launch import kill_run, launch_training, output_dir_of, resume_run, stop_run, train_command
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 
 FAKE = str(Path(__file__).parent / "fake_trainer.py")
 
@@ -72,7 +72,7 @@ def test_stop_gracefully_then_resume(tmp_path: Path) -> None:
     assert again.wait(20) == 0
     state.poll()
     assert state.status == "finished" and state.step == 8
-    xs, _ = state.loss.points()
+    xs, _ = state.series.loss.points()
     assert xs == sorted(xs) and len(xs) == len(set(xs))
 
 

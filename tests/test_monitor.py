@@ -81,7 +81,7 @@ async def test_follows_a_live_run_across_a_partial_line_to_finished(tmp_path: Pa
         await wait_until(pilot, lambda: screen.state.status == "finished")
         await pilot.pause(0.1)
         assert "FINISHED" in banner_text(app)
-        assert screen.state.step == 8 and len(screen.state.loss) == 8
+        assert screen.state.step == 8 and len(screen.state.series.loss) == 8
         assert screen.state.reader.bad_lines == 0
         assert app.launched.wait(5) == 0
         assert screen.check_action("merge", ()) is True and screen.check_action("stop", ()) is None
@@ -264,7 +264,7 @@ async def test_runs_screen_lists_opens_and_compares(tmp_path: Path) -> None:
         await pilot.pause(0.2)
         assert isinstance(app.screen, CompareScreen)
         assert len(app.screen.states) == 2
-        assert all(len(s.loss) > 0 for s in app.screen.states)
+        assert all(len(s.series.loss) > 0 for s in app.screen.states)
         await pilot.press("escape")
         await pilot.press("enter")
         await pilot.pause(0.2)

@@ -49,7 +49,7 @@ async def test_launch_real_training_to_finished_then_chat(
         await wait_until(pilot, lambda: screen.state.status not in ("starting", "running"), 240)
         log = (run_dir / "launch.log").read_text(errors="replace")
         assert screen.state.status == "finished", log[-2000:]
-        assert screen.state.step == 3 and len(screen.state.loss) == 3
+        assert screen.state.step == 3 and len(screen.state.series.loss) == 3
         launched = registry_of(app).get(run_dir)
         assert launched is not None and launched.wait(30) == 0
         await pilot.press("m")  # `ftui merge` in a worker, output in merge.log

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 from ftui.tui.monitor.charts import _log_ticks, step_ticks
 from ftui.tui.monitor.panels import estimate_bytes, memory_text
 from ftui.tui.monitor.screen import notice_text

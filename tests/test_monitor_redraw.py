@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 from ftui.tui.monitor.charts import LossChart, LrChart
 from textual.app import App
 
@@ -26,8 +26,8 @@ async def test_100k_step_history_keeps_bounded_points_and_replots_on_change(tmp_
         state.apply({"type": "step", "step": step, "loss": loss, "lr": 2e-4 * (1 - step / 100_000)})
         if step % 100 == 0:
             state.apply({"type": "eval", "step": step, "eval_loss": loss + 0.1})
-    assert len(state.loss) == 100_000
-    assert state.loss.stored_buckets() <= 1024 and state.lr.stored_buckets() <= 1024
+    assert len(state.series.loss) == 100_000
+    assert state.series.loss.stored_buckets() <= 1024 and state.series.lr.stored_buckets() <= 1024
 
     class Bench(App):
         def compose(self):
@@ -74,10 +74,10 @@ async def test_learning_rate_axis_labels_run_from_low_at_the_bottom_to_high_at_t
         float(m)
         for m in re.findall(r"^\s*([0-9.]+(?:e-?\d+)?)\s*[┤│┌└]", re.sub(r"\x1b\[[0-9;]*m", "", text), re.M)
     ]
-    assert f"now {state.lr.points()[1][-1]:.3g}" in text  # readable even with no room for an axis
+    assert f"now {state.series.lr.points()[1][-1]:.3g}" in text  # readable even with no room for an axis
     if height - 5 < 1:
         assert labels == [], text  # no plot rows: no axis labels (they came out in the wrong order)
         return
     assert len(labels) >= min(3, height - 5), text
     assert labels == sorted(labels, reverse=True), labels  # top to bottom: high to low
-    assert math.isclose(labels[0], max(state.lr.points()[1]), rel_tol=1e-2)
+    assert math.isclose(labels[0], max(state.series.lr.points()[1]), rel_tol=1e-2)

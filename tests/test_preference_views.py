@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ftui.core.events import EventWriter
 from ftui.core.memory import EstimateInput, estimate_memory
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 
 MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
@@ -61,9 +61,9 @@ def write_preference_run(run_dir: Path, steps: int = 6) -> Path:
 def test_run_state_keeps_reward_series_and_the_method(tmp_path):
     state = RunState(write_preference_run(tmp_path / "dpo-run")).read_all()
     assert state.method == "dpo" and state.summary().method == "dpo"
-    assert state.rewards_margin.points()[1][-1] == pytest.approx(0.6)
-    assert state.rewards_accuracy.points()[1][-1] == pytest.approx(1.0)
-    assert state.eval_rewards_margin.points() == ([6], [0.4])
+    assert state.series.rewards_margin.points()[1][-1] == pytest.approx(0.6)
+    assert state.series.rewards_accuracy.points()[1][-1] == pytest.approx(1.0)
+    assert state.series.eval_rewards_margin.points() == ([6], [0.4])
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ async def test_monitor_shows_reward_chart_and_runs_list_shows_method(tmp_path):
         while not app.screen.query_one(RewardChart).display and time.monotonic() < deadline:
             await pilot.pause(0.05)
         chart = app.screen.query_one(RewardChart)
-        assert chart.display and chart.state.rewards_margin.points()[0]
+        assert chart.display and chart.state.series.rewards_margin.points()[0]
     app = MonitorApp(workspace=tmp_path / "runs", sampler=sample)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause(0.3)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from fake_trainer import loss_at, write_history
-from ftui.core.runs import RunState, default_workspace, find_run_dirs, list_runs, pid_alive
+from ftui.core.runs.listing import default_workspace, find_run_dirs, list_runs
+from ftui.core.runs.liveness import pid_alive
+from ftui.core.runs.state import RunState
 
 
 def _dead_pid() -> int:
@@ -42,7 +44,7 @@ def test_poll_is_incremental_and_tolerates_partial_line(tmp_path: Path) -> None:
     run = write_history(tmp_path / "p", 3, 20, partial=True)
     state = RunState(run)
     assert state.poll() is True
-    assert state.step == 3 and len(state.loss) == 3
+    assert state.step == 3 and len(state.series.loss) == 3
     size = (run / "events.jsonl").stat().st_size
     assert state.reader.offset == size  # everything read once, the partial tail buffered
     version = state.version
@@ -65,7 +67,7 @@ def test_resume_truncates_repeated_steps(tmp_path: Path) -> None:
         f.write(json.dumps(started_event(40, 1, 2.0, resumed_from=20)) + "\n")
         f.write(json.dumps(step_event(21, 40, 3.0)) + "\n")
     state.poll()
-    xs, _ = state.loss.points()
+    xs, _ = state.series.loss.points()
     assert xs[-1] == 21 and xs.count(21) == 1
     assert state.terminal is None
 
@@ -106,7 +108,7 @@ def test_replaced_events_file_starts_over(tmp_path: Path) -> None:
     assert state.step == 10
     write_history(run, 3, 10)  # a fresh run in the same folder rewrote events.jsonl
     state.poll()
-    assert state.step == 3 and len(state.loss) == 3 and state.terminal is None
+    assert state.step == 3 and len(state.series.loss) == 3 and state.terminal is None
 
 
 def test_log_follower_reads_the_tail_then_only_new_lines(tmp_path: Path) -> None:

@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.export.arch import arch_spec
-from ftui.core.generate import model_dir_of, read_run_info
-
-MERGED_DIR = "merged"
+from ftui.core.runs.layout import (
+    ADAPTER_CONFIG,
+    MERGED_DIR,
+    MODEL_CONFIG,
+    model_dir_of,
+    read_run_info,
+    tokenizer_dir,
+)
 
 
 @dataclass
@@ -39,13 +44,13 @@ def load_for_export(root: Path, say: Callable[[str], None]) -> Loaded:
     info = read_run_info(root)
     trust = bool(info.get("trust_remote_code", False))
     merged = root / MERGED_DIR
-    if (merged / "config.json").exists():
+    if (merged / MODEL_CONFIG).exists():
         _check_arch(str(merged), None, trust)
         say(f"loading the merged model {merged} ...")
         model = AutoModelForCausalLM.from_pretrained(merged, dtype="auto", trust_remote_code=trust)
         return Loaded(model.eval(), AutoTokenizer.from_pretrained(merged), f"the merged model {merged}")
     weights = model_dir_of(root)
-    adapter_config = weights / "adapter_config.json"
+    adapter_config = weights / ADAPTER_CONFIG
     if adapter_config.exists():
         base = (
             info.get("base_model_path") or json.loads(adapter_config.read_text())["base_model_name_or_path"]
@@ -57,5 +62,5 @@ def load_for_export(root: Path, say: Callable[[str], None]) -> Loaded:
     _check_arch(str(weights), None, trust)
     say(f"loading the trained model {weights} ...")
     model = AutoModelForCausalLM.from_pretrained(weights, dtype="auto", trust_remote_code=trust)
-    tok_dir = root if (root / "tokenizer_config.json").exists() else weights
-    return Loaded(model.eval(), AutoTokenizer.from_pretrained(tok_dir), f"the full model {weights}")
+    tok = AutoTokenizer.from_pretrained(tokenizer_dir(root, weights))
+    return Loaded(model.eval(), tok, f"the full model {weights}")

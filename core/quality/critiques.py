@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.runs.layout import CRITIQUES_FILE
 
-CRITIQUES_FILE = "critiques.jsonl"
 VERDICTS = ("good", "bad")
 CSV_COLUMNS = ("id", "verdict", "critique", "prompt", "generation", "expected", "step", "time", "source")
 _SPELLINGS = {

@@ -15,8 +15,6 @@ from ftui.core.quality.judge import JudgeItem, Judgement
 from ftui.core.quality.kinds import JUDGE_FAILED
 from ftui.core.quality.report import AuditReport
 
-JUDGEMENTS_FILE = "judgements.jsonl"
-
 
 def items_from_run(run_dir: Path, critiques: list[Critique]) -> list[JudgeItem]:
     """Every critiqued generation (with its human verdict), then every other eval sample of the run."""

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.runs.layout import CHECKPOINT_PREFIX, TMP_PREFIX, TRAINER_STATE_FILE, checkpoint_name
 from ftui.core.train.settings import TrainSettings
 from ftui.core.train.write_errors import reported_writes
 
-CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
-TMP_PREFIX = ".tmp-"
-STATE_FILE = "trainer_state.json"  # written last by the Trainer: its presence marks a finished save
+CHECKPOINT_RE = re.compile(rf"^{CHECKPOINT_PREFIX}(\d+)$")
 
 
 def checkpoints(output_dir: str | Path) -> list[Path]:
@@ -31,7 +30,7 @@ def checkpoints(output_dir: str | Path) -> list[Path]:
     found = []
     for child in root.iterdir():
         match = CHECKPOINT_RE.match(child.name)
-        if match and child.is_dir() and (child / STATE_FILE).exists():
+        if match and child.is_dir() and (child / TRAINER_STATE_FILE).exists():
             found.append((int(match.group(1)), child))
     return [path for _, path in sorted(found)]
 
@@ -104,7 +103,7 @@ def resume_checkpoint(settings: TrainSettings, resume: bool) -> str | None:
     value = settings.resume_from_checkpoint
     if isinstance(value, str) and value.lower() not in ("true", "false", ""):
         path = settings.resolve_path(value) if not Path(value).is_absolute() else Path(value)
-        if not (path / STATE_FILE).exists():
+        if not (path / TRAINER_STATE_FILE).exists():
             raise UserError(
                 f"resume_from_checkpoint: {path} is not a complete checkpoint",
                 hint="point it at a checkpoint-N folder",
@@ -126,7 +125,7 @@ def checkpoint_step(checkpoint: str | None) -> int:
     if not checkpoint:
         return 0
     try:
-        return int(json.loads((Path(checkpoint) / STATE_FILE).read_text())["global_step"])
+        return int(json.loads((Path(checkpoint) / TRAINER_STATE_FILE).read_text())["global_step"])
     except (OSError, KeyError, ValueError):
         return 0
 
@@ -155,7 +154,7 @@ def atomic_trainer_class(base=None):
 
         def _save_checkpoint(self, model, trial):
             run_dir = Path(self.args.output_dir)
-            name = f"checkpoint-{self.state.global_step}"
+            name = checkpoint_name(self.state.global_step)
             tmp_root = run_dir / f"{TMP_PREFIX}{name}"
             with reported_writes(name, tmp_root, run_dir, partial=tmp_root):
                 self._write_checkpoint(model, trial, run_dir, name, tmp_root)

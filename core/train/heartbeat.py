@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.runs.layout import RANKS_DIR, SHARED_CHECK_FILE, heartbeat_name
 
-RANKS_DIR = "ranks"
-SHARED_CHECK = ".ftui-shared-check"
 STALE_SECONDS = 120.0  # no beat for this long while training: the rank is shown as not responding
 DIGEST_MAX_PARAMS = 200_000_000  # trainable parameters hashed at the end (adapters; small full fine-tunes)
 
 
 def heartbeat_path(output_dir: Path, rank: int) -> Path:
-    return Path(output_dir) / RANKS_DIR / f"rank-{rank}.json"
+    return Path(output_dir) / RANKS_DIR / heartbeat_name(rank)
 
 
 def write_heartbeat(output_dir: Path, rank: int, world_size: int, status: str, **fields: Any) -> None:
@@ -86,7 +85,7 @@ def read_heartbeats(output_dir: str | Path, now: float | None = None) -> list[Ra
     """Every rank's last beat of the latest launch (ranks of an earlier, larger launch are left out)."""
     now = time.time() if now is None else now
     beats = []
-    for path in sorted((Path(output_dir) / RANKS_DIR).glob("rank-*.json")):
+    for path in sorted((Path(output_dir) / RANKS_DIR).glob(heartbeat_name("*"))):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -156,7 +155,7 @@ def check_shared_output(output_dir: Path, rank: int, world_size: int, cpu: bool)
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
         dist.init_process_group(backend="gloo" if cpu else "cuda:nccl,cpu:gloo")
     token = [f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}" if rank == 0 else None]
-    marker = Path(output_dir) / SHARED_CHECK
+    marker = Path(output_dir) / SHARED_CHECK_FILE
     if rank == 0:
         marker.write_text(token[0] or "", encoding="utf-8")
     dist.broadcast_object_list(token, src=0, device=_cpu())
@@ -168,7 +167,7 @@ def check_shared_output(output_dir: Path, rank: int, world_size: int, cpu: bool)
         names = ", ".join(f"rank {r} on {host}" for r, host, _ in blind)
         raise UserError(
             f"output_dir {output_dir} is not on storage every node sees: {names} cannot read the file "
-            f"rank 0 wrote there ({SHARED_CHECK})",
+            f"rank 0 wrote there ({SHARED_CHECK_FILE})",
             hint="put output_dir on a shared filesystem (NFS, Lustre, ...) mounted at the same path on every "
             "node: rank 0 writes the checkpoints there and --resume reads them on every node",
         )

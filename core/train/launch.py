@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.runs.layout import ACCELERATE_CONFIG_FILE, INLINE_DEEPSPEED_FILE
 from ftui.core.train import accelerate_config as accel
 from ftui.core.train.deepspeed import INLINE_SOURCE, DeepSpeedChoice, check_deepspeed, resolve_deepspeed
 from ftui.core.train.fsdp import FsdpPlan, fsdp_flags, fsdp_plan
 
 NODE_KEYS = ("num_processes", "num_machines", "machine_rank", "main_process_ip", "main_process_port")
-MERGED_FILE = "accelerate_config.yaml"  # in output_dir: what accelerate launch was given
-INLINE_DEEPSPEED = "deepspeed_config.json"  # in output_dir: an inline `deepspeed:` mapping as a file
+MERGED_FILE = ACCELERATE_CONFIG_FILE  # in output_dir: what accelerate launch was given
+INLINE_DEEPSPEED = INLINE_DEEPSPEED_FILE  # in output_dir: an inline `deepspeed:` mapping as a file
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ftui.core.runs.layout import CONFIG_FILE, CONFIG_JSON_FILE, ESTIMATE_FILE, RUN_INFO_FILE
 from ftui.core.train.settings import TrainSettings, config_to_dict, redact
 
 
@@ -48,8 +49,6 @@ def absolute_paths(data: dict[str, Any], settings: TrainSettings) -> dict[str, A
 
 def write_run_files(settings, config, tokenizer, source, estimate, precision, world_size) -> None:
     """What makes a run reproducible: resolved config (no secrets), tokenizer + template, estimate, base model."""
-    from ftui.core.generate import RUN_INFO_FILE
-
     out = settings.output_path
     resolved = absolute_paths(redact(config_to_dict(config)), settings)
     try:
@@ -57,16 +56,16 @@ def write_run_files(settings, config, tokenizer, source, estimate, precision, wo
 
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
-        with open(out / "config.yml", "w", encoding="utf-8") as f:
+        with open(out / CONFIG_FILE, "w", encoding="utf-8") as f:
             yaml.dump(resolved, f)
     except ImportError:
-        (out / "config.json").write_text(json.dumps(resolved, indent=2, default=str))
+        (out / CONFIG_JSON_FILE).write_text(json.dumps(resolved, indent=2, default=str))
     template = _chat_template_used(config, tokenizer)
     if template:
         tokenizer.chat_template = template  # chat and merge then use the template the model was trained with
     tokenizer.save_pretrained(out)
     if estimate is not None:
-        (out / "estimate.json").write_text(json.dumps(estimate, indent=2, default=str))
+        (out / ESTIMATE_FILE).write_text(json.dumps(estimate, indent=2, default=str))
     info = {
         "base_model": settings.base_model,
         "base_model_path": source.path,

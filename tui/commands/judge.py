@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
 def _items(args: argparse.Namespace, critiques: list[Any]) -> tuple[list[Any], Path]:
     from ftui.core.config import load_config
     from ftui.core.errors import UserError
-    from ftui.core.quality.judge_sources import JUDGEMENTS_FILE, items_from_rows, items_from_run
+    from ftui.core.quality.judge_sources import items_from_rows, items_from_run
+    from ftui.core.runs.layout import JUDGEMENTS_FILE
 
     target = Path(args.target)
     if target.is_dir():

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def format_runs_table(summaries) -> str:
     """Plain-text table of run summaries (for --list and scripts)."""
     from ftui.core.metrics import format_duration
-    from ftui.core.runs import format_started
+    from ftui.core.runs.listing import format_started
 
     header = ("STATUS", "RUN", "MODEL", "BEST", "FINAL", "STEPS", "DURATION", "STARTED", "LOGGED", "PUSHED")
     rows = [header]
@@ -52,7 +52,8 @@ def format_runs_table(summaries) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ftui.core.runs import default_workspace, is_run_dir, list_runs
+    from ftui.core.runs.layout import is_run_dir
+    from ftui.core.runs.listing import default_workspace, list_runs
 
     workspace = Path(args.workspace) if args.workspace else default_workspace()
     if args.list:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from ftui.core.metrics import downsample_minmax, log10_values
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 from textual_plotext import PlotextPlot
 
 SERIES_COLORS = ("cyan", "orange", "magenta", "green", "yellow", "blue", "red", "white")
@@ -106,7 +106,7 @@ class RunChart(CachedChart):
         return (self.state.version,)
 
     def _last_step(self) -> float | None:
-        last = self.state.loss.last or self.state.lr.last
+        last = self.state.series.loss.last or self.state.series.lr.last
         return last[0] if last is not None else None
 
 
@@ -119,9 +119,9 @@ class LossChart(RunChart):
         plotted: list[float] = []
         title = "loss" + (" (log scale)" if self.log_scale else "")
         for series, label, color, marker in (
-            (state.loss, "train", "cyan", "braille"),
-            (state.loss_ema, "train EMA", "orange", "braille"),
-            (state.eval_loss, "eval", "magenta", "dot"),
+            (state.series.loss, "train", "cyan", "braille"),
+            (state.series.loss_ema, "train EMA", "orange", "braille"),
+            (state.series.eval_loss, "eval", "magenta", "dot"),
         ):
             xs, ys = series.points()
             if not xs:
@@ -129,7 +129,7 @@ class LossChart(RunChart):
             xs, ys = downsample_minmax(xs, ys, max_points)
             ys = self._ys(ys)
             plotted += ys
-            if series is state.eval_loss:
+            if series is state.series.eval_loss:
                 plt.scatter(xs, ys, label=label, color=color, marker=marker)
             else:
                 plt.plot(xs, ys, label=label, color=color, marker=marker)
@@ -145,7 +145,7 @@ class LrChart(RunChart):
 
     def draw(self, max_points: int) -> None:
         plt = self.plt
-        xs, ys = self.state.lr.points()
+        xs, ys = self.state.series.lr.points()
         title = "learning rate"
         if xs:
             title += f"  now {ys[-1]:.3g}  max {max(ys):.3g}"
@@ -166,10 +166,10 @@ class RewardChart(RunChart):
         state = self.state
         drawn = False
         for series, label, color, scatter in (
-            (state.rewards_margin, "margin", "cyan", False),
-            (state.rewards_accuracy, "accuracy", "green", False),
-            (state.eval_rewards_margin, "eval margin", "magenta", True),
-            (state.eval_rewards_accuracy, "eval accuracy", "yellow", True),
+            (state.series.rewards_margin, "margin", "cyan", False),
+            (state.series.rewards_accuracy, "accuracy", "green", False),
+            (state.series.eval_rewards_margin, "eval margin", "magenta", True),
+            (state.series.eval_rewards_accuracy, "eval accuracy", "yellow", True),
         ):
             xs, ys = series.points()
             if not xs:
@@ -200,7 +200,7 @@ class CompareChart(CachedChart):
         plt = self.plt
         plotted: list[float] = []
         for index, state in enumerate(self.states):
-            xs, ys = (state.loss_ema if self.smoothed else state.loss).points()
+            xs, ys = (state.series.loss_ema if self.smoothed else state.series.loss).points()
             if not xs:
                 continue
             xs, ys = downsample_minmax(xs, ys, max_points)
@@ -210,5 +210,5 @@ class CompareChart(CachedChart):
             plt.plot(xs, ys, label=state.name, color=color, marker="braille")
         kind = "EMA" if self.smoothed else "raw"
         plt.title(f"train loss ({kind}{', log scale' if self.log_scale else ''})")
-        last_steps = [s.loss.last[0] for s in self.states if s.loss.last]
+        last_steps = [s.series.loss.last[0] for s in self.states if s.series.loss.last]
         self._finish_axes(plotted, max(last_steps) if last_steps else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 from ftui.tui.monitor.charts import SERIES_COLORS, CompareChart
 from ftui.tui.monitor.runs_screen import COLUMNS, summary_row
 from rich.text import Text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static

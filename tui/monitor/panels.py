@@ -11,7 +11,7 @@ from typing import Any
 
 from ftui.core.events import number
 from ftui.core.metrics import format_bytes, format_duration
-from ftui.core.runs import RunState
+from ftui.core.runs.state import RunState
 from ftui.tui.monitor.system import SystemSample
 from rich.text import Text
 from textual.app import ComposeResult
@@ -138,7 +138,7 @@ class ThroughputPanel(Vertical):
         text.append(f"  trained {trained:,.0f}" if trained is not None else "")
         text.append(f"  samples/s {sps:.2f}" if sps is not None else "")
         self.query_one("#throughput-text", Static).update(text)
-        self.query_one("#throughput-spark", Sparkline).data = list(state.tokens_per_s)
+        self.query_one("#throughput-spark", Sparkline).data = list(state.series.tokens_per_s)
         self.query_one("#memory-text", Static).update(memory_text(state))
 
 
@@ -247,7 +247,7 @@ class EvalPanel(Static):
             text.append(f"{rate:.0%}", style=style)
             if total:
                 text.append(f" of {total}")
-            xs, ys = state.pass_rate.points()
+            xs, ys = state.series.pass_rate.points()
             if xs and len(xs) > 1:  # the trainer measures the base model at step 0, before training
                 label = "base model" if xs[0] == 0 else "first eval"
                 text.append(f"  ({label} {ys[0]:.0%})", style="dim")

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from ftui.core.metrics import format_duration
-from ftui.core.runs import RunState, RunSummary, find_run_dirs, format_started, sort_key
+from ftui.core.runs.listing import find_run_dirs, format_started, sort_key
+from ftui.core.runs.state import RunState, RunSummary
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding

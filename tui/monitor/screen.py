@@ -15,7 +15,8 @@ from ftui.core.errors import UserError
 from ftui.core.events import number
 from ftui.core.launch import kill_run, stop_run
 from ftui.core.logtail import LogFollower
-from ftui.core.runs import LOG_FILE, RunState
+from ftui.core.runs.layout import LAUNCH_LOG
+from ftui.core.runs.state import RunState
 from ftui.tui.monitor.charts import LossChart, LrChart, RewardChart
 from ftui.tui.monitor.destinations import DestinationsPanel
 from ftui.tui.monitor.dialogs import ConfirmDialog
@@ -144,7 +145,7 @@ class MonitorScreen(Screen):
         self.state = RunState(self.run_dir)
         self.poll_interval = poll_interval
         self._sampler = sampler
-        self._followers = [LogFollower(self.run_dir / LOG_FILE), LogFollower(self.run_dir / "train.log")]
+        self._log = LogFollower(self.run_dir / LAUNCH_LOG)
         self._notices_shown = 0
         self._last_status: str | None = None
         self.redraws = 0
@@ -186,7 +187,7 @@ class MonitorScreen(Screen):
         changed = self.state.poll()
         if self.state.pending:  # a long finished run: keep catching up in slices, UI stays responsive
             self.call_later(self.refresh_run)
-        lines = [line for follower in self._followers for line in follower.poll()]
+        lines = self._log.poll()
         if lines:
             self.query_one("#monitor-log", Log).write_lines(lines)
         status = self.state.status
