@@ -57,16 +57,22 @@ class NearMatch:
 
 
 class NearDuplicateIndex:
-    """Feed rows in source order with `add(row, text)`; each answer names the earlier row it nearly repeats."""
+    """Feed rows in source order with `add(row, text)`; each answer names the earlier row it nearly repeats.
+
+    The signatures are datasketch MinHashes; the LSH banding is datasketch's (`MinHashLSH`'s band ranges and
+    big-endian band keys) but its buckets are plain dicts from a band key to the first row filed under it
+    (a list once a second row shares it): `MinHashLSH`'s storage keeps a set per key, and nearly every key
+    is unique, which cost 6.5 KB a row (650 MB at 100k rows) and a query plus an insert per band."""
 
     def __init__(self, threshold: float, ngram: int = 5, num_perm: int = 64) -> None:
-        from datasketch import LeanMinHash, MinHash, MinHashLSH
+        from datasketch import LeanMinHash, MinHash
 
         self._lean = LeanMinHash
-
         self.threshold = threshold
         self.ngram = ngram
-        self.lsh = MinHashLSH(num_perm=num_perm, params=lsh_params(threshold, num_perm))
+        bands, rows = lsh_params(threshold, num_perm)
+        self.hashranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
+        self.tables: list[dict[bytes, Any]] = [{} for _ in range(bands)]
         # The values are hashes already: the whole array goes in as one batch item that hashes to itself,
         # so datasketch applies its permutations to it at once (a Python call per n-gram was half the audit).
         self.blank = MinHash(num_perm=num_perm, hashfunc=_as_is)
@@ -83,9 +89,8 @@ class NearDuplicateIndex:
     def add(self, row: int, text: str) -> NearMatch | None:
         """Index `row`; the most similar earlier row at or above the threshold (the earliest on a tie)."""
         minhash = self.signature(text)
-        bands = self._band_keys(minhash)
         best: NearMatch | None = None
-        for other in self._candidates(bands):
+        for other in self._file(row, minhash):
             similarity = minhash.jaccard(self.signatures[other])
             if similarity < self.threshold:
                 continue
@@ -95,22 +100,23 @@ class NearDuplicateIndex:
                 or (similarity == best.similarity and other < best.row)
             ):
                 best = NearMatch(other, similarity)
-        self.lsh.keys.insert(row, *bands)
-        for key, table in zip(bands, self.lsh.hashtables, strict=True):
-            table.insert(key, row)
         self.signatures[row] = self._lean(minhash)
         return best
 
-    def _band_keys(self, minhash: Any) -> list[bytes]:
-        """The keys `MinHashLSH.insert` and `query` file a signature under (each band's values, big-endian),
-        made once from one byteswapped copy: the two calls made them twice, per band, and that was a fifth
-        of the audit's near-duplicate time. Same bytes as datasketch's, so `self.lsh.query` still works."""
+    def _file(self, row: int, minhash: Any) -> set[int]:
+        """File `row` under each band key of its signature; the earlier rows that share a band (candidates)."""
         width = minhash.hashvalues.itemsize
-        raw = minhash.hashvalues.byteswap().tobytes()
-        return [raw[start * width : end * width] for start, end in self.lsh.hashranges]
-
-    def _candidates(self, bands: list[bytes]) -> set[int]:
+        raw = minhash.hashvalues.byteswap().tobytes()  # big-endian band keys, as MinHashLSH makes them
         found: set[int] = set()
-        for key, table in zip(bands, self.lsh.hashtables, strict=True):
-            found.update(table.get(key))
+        for (start, end), table in zip(self.hashranges, self.tables, strict=True):
+            key = raw[start * width : end * width]
+            earlier = table.get(key)
+            if earlier is None:
+                table[key] = row
+            elif isinstance(earlier, list):
+                found.update(earlier)
+                earlier.append(row)
+            else:
+                found.add(earlier)
+                table[key] = [earlier, row]
         return found
