@@ -1,17 +1,18 @@
-"""Start, stop, kill and resume trainer subprocesses.
+"""Start, stop, kill and resume ftui's subprocesses: the trainer and the TUI's merge, with one entry point.
 
-The trainer runs as `ftui train CONFIG` (with `--num-processes N` it builds its own
-`accelerate launch` command) in its own session, so the TUI's terminal signals never reach it and one
-signal to its process group reaches every rank. stdin is detached (a child that inherits it steals
-keystrokes); stdout/stderr go to `RUN_DIR/launch.log`; `RUN_DIR/launch.json` records the pid so any later
-monitor (another terminal, a restarted TUI) can find, watch and stop it.
+Every child runs as `python -m ftui.tui.cli COMMAND` with this interpreter (`ftui_command`), so it is the same
+installation whatever PATH says. The trainer (`ftui train CONFIG`; with `--num-processes N` it builds its own
+`accelerate launch` command, core/train/accelerate_command.py) runs in its own session, so the TUI's terminal
+signals never reach it and one signal to its process group reaches every rank. stdin is detached (a child that
+inherits it steals keystrokes); stdout/stderr go to `RUN_DIR/launch.log` (a merge's to `RUN_DIR/merge.log`);
+`RUN_DIR/launch.json` records the trainer's pid so any later monitor (another terminal, a restarted TUI) can
+find, watch and stop it. File names: core/runs/layout.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,15 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftui.core.errors import UserError
-from ftui.core.runs.layout import CONFIG_COPIES, LAUNCH_FILE, LAUNCH_LOG, read_launch_info
+from ftui.core.runs.layout import CONFIG_COPIES, LAUNCH_FILE, LAUNCH_LOG, MERGE_LOG, read_launch_info
 from ftui.core.runs.liveness import pid_alive, run_pids
 
+CLI_MODULE = "ftui.tui.cli"  # the entry point of every ftui subprocess (pyproject: ftui = ftui.tui.cli:main)
 DEFAULT_OUTPUT_DIR = "./model-out"  # the schema default (Axolotl's)
 
 
 @dataclass
 class LaunchedRun:
-    """A trainer this process started: the handle that reaps it (no zombies) and signals its group."""
+    """A trainer (or merge) this process started: the handle that reaps it (no zombies) and signals its group."""
 
     run_dir: Path
     command: list[str]
@@ -88,15 +90,9 @@ def output_dir_of(config_path: str | Path) -> Path:
     return Path(str(data.get("output_dir") or DEFAULT_OUTPUT_DIR)).expanduser()
 
 
-def ftui_executable() -> str:
-    """The `ftui` console script of this installation: next to sys.executable, else on PATH."""
-    beside = Path(sys.executable).parent / "ftui"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which("ftui")
-    if found:
-        return found
-    raise UserError("the `ftui` command is not installed", "run `pip install -e .` in this environment")
+def ftui_command() -> list[str]:
+    """How every ftui subprocess is started: this interpreter running the CLI module (works in any venv)."""
+    return [sys.executable, "-m", CLI_MODULE]
 
 
 def train_command(
@@ -106,8 +102,8 @@ def train_command(
     num_processes: int = 1,
     extra_args: Sequence[str] = (),
 ) -> list[str]:
-    """The `ftui train` command line, with the `ftui` installed beside this interpreter (a venv's bin/)."""
-    command = [ftui_executable(), "train", str(config_path)]
+    """The `ftui train` command line."""
+    command = [*ftui_command(), "train", str(config_path)]
     if resume:
         command.append("--resume")
     if num_processes > 1:
@@ -137,20 +133,7 @@ def launch_training(
     argv = (
         list(command) if command else train_command(config_path, resume=resume, num_processes=num_processes)
     )
-    log_path = run_path / LAUNCH_LOG
-    child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    with open(log_path, "ab") as log:
-        log.write(f"\n$ {' '.join(argv)}\n".encode())
-        log.flush()
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=str(base),
-            env=child_env,
-        )
+    process = _start(argv, run_path / LAUNCH_LOG, cwd=base, env=env)
     info = {
         "pid": process.pid,
         "command": argv,
@@ -163,7 +146,37 @@ def launch_training(
     tmp = run_path / f".{LAUNCH_FILE}.tmp"
     tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
     os.replace(tmp, run_path / LAUNCH_FILE)
-    return LaunchedRun(run_dir=run_path, command=argv, log_path=log_path, process=process)
+    return LaunchedRun(run_dir=run_path, command=argv, log_path=run_path / LAUNCH_LOG, process=process)
+
+
+def _start(argv: list[str], log_path: Path, *, cwd: Path | None, env: dict[str, str] | None) -> subprocess.Popen:
+    """Start `argv` in its own session, stdin detached, stdout and stderr appended to `log_path`."""
+    child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with open(log_path, "ab") as log:
+        log.write(f"\n$ {' '.join(argv)}\n".encode())
+        log.flush()
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=str(cwd) if cwd is not None else None,
+            env=child_env,
+        )
+
+
+def merge_command(run_dir: Path) -> list[str]:
+    """`ftui merge RUN_DIR` (tests replace it with a slow fake)."""
+    return [*ftui_command(), "merge", str(run_dir)]
+
+
+def launch_merge(run_dir: str | Path) -> LaunchedRun:
+    """Start `ftui merge RUN_DIR` in its own session, its console in `RUN_DIR/merge.log`."""
+    run_path = Path(run_dir)
+    argv = merge_command(run_path)
+    process = _start(argv, run_path / MERGE_LOG, cwd=None, env=None)
+    return LaunchedRun(run_dir=run_path, command=argv, log_path=run_path / MERGE_LOG, process=process)
 
 
 def signal_run(run_dir: str | Path, sig: int = signal.SIGTERM) -> int:

@@ -11,7 +11,7 @@ import sys
 import pytest
 from ftui.core.config import load_config
 from ftui.core.events import read_events
-from ftui.core.train.launch import accelerate_command
+from ftui.core.train.accelerate_command import accelerate_command
 from test_train_support import write_config
 
 # Each rank records a digest of its trainable weights after training (the test's only addition).

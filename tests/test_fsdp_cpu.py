@@ -3,7 +3,7 @@
 accelerate turns on its FSDP plugin only for GPU-type distributed backends (accelerate/state.py lists
 MULTI_GPU, MULTI_NPU, ... but not MULTI_CPU), so a CPU + gloo run given `fsdp:` silently trains plain DDP.
 The canary below fails the day accelerate starts honouring FSDP on CPU; then the refusal in
-core/train/launch.py can go and a real 2-process FSDP training test can replace it.
+core/train/accelerate_command.py can go and a real 2-process FSDP training test can replace it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import pytest
 from ftui.core.config import load_config
 from ftui.core.errors import UserError
-from ftui.core.train.launch import accelerate_command
+from ftui.core.train.accelerate_command import accelerate_command
 from test_train_support import write_config
 
 # One gloo process, as each rank of `accelerate launch` on CPU sees its environment.

@@ -11,7 +11,15 @@ from pathlib import Path
 import psutil
 import pytest
 from ftui.core.errors import UserError
-from ftui.core.launch import kill_run, launch_training, output_dir_of, resume_run, stop_run, train_command
+from ftui.core.launch import (
+    ftui_command,
+    kill_run,
+    launch_training,
+    output_dir_of,
+    resume_run,
+    stop_run,
+    train_command,
+)
 from ftui.core.runs.state import RunState
 
 FAKE = str(Path(__file__).parent / "fake_trainer.py")
@@ -34,7 +42,7 @@ def test_train_command_and_output_dir(tmp_path: Path) -> None:
     cfg.write_text("base_model: x\noutput_dir: ./out/run1\n")
     assert output_dir_of(cfg) == Path("out/run1")
     command = train_command(cfg, resume=True, num_processes=2)
-    assert Path(command[0]).name == "ftui" and command[1] == "train" and "--resume" in command
+    assert command[:4] == [*ftui_command(), "train"] and "--resume" in command
     assert command[-2:] == ["--num-processes", "2"]
     (tmp_path / "bad.yml").write_text("a: [\n")
     with pytest.raises(UserError):

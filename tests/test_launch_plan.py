@@ -11,10 +11,15 @@ import pytest
 import yaml
 from ftui.core.config import load_config
 from ftui.core.errors import UserError
+from ftui.core.train.accelerate_command import (
+    LaunchFlags,
+    accelerate_command,
+    plan_launch,
+    write_merged_config,
+)
 from ftui.core.train.accelerate_config import default_config_path, read_accelerate_config
 from ftui.core.train.deepspeed import resolve_deepspeed, shipped_names
 from ftui.core.train.fsdp import fsdp_plan
-from ftui.core.train.launch import LaunchFlags, accelerate_command, plan_launch, write_merged_config
 from ftui.core.train.slurm import slurm_script
 
 CLI = ("-m", "ftui.tui.cli")
@@ -281,7 +286,7 @@ def test_cli_slurm_and_launch_command_print(tmp_path):
 
 
 def test_review_step_lines_show_the_accelerate_command_and_the_message(tmp_path):
-    from ftui.core.train.launch import launch_lines
+    from ftui.core.train.accelerate_command import launch_lines
 
     user = default_config_path()
     user.parent.mkdir(parents=True)

@@ -194,12 +194,12 @@ SLOW_MERGE = (
 async def test_quit_during_a_merge_asks_then_waits_or_cancels_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ftui.tui.monitor import launches
+    from ftui.core import launch
     from ftui.tui.monitor.dialogs import MergeQuitDialog
 
     pid_file = tmp_path / "merge.pid"
     monkeypatch.setattr(
-        launches, "merge_command", lambda run_dir: [sys.executable, "-c", SLOW_MERGE, str(pid_file)]
+        launch, "merge_command", lambda run_dir: [sys.executable, "-c", SLOW_MERGE, str(pid_file)]
     )
     run = write_history(tmp_path / "done", 10, 10, end="finished")
     app = MonitorApp(run, sampler=fixed_sample)

@@ -177,7 +177,7 @@ def test_dpo_two_cpu_processes_identical_weights(tmp_path, tiny_chatml_model_dir
     import os
     import subprocess
 
-    from ftui.core.train.launch import accelerate_command
+    from ftui.core.train.accelerate_command import accelerate_command
     from test_ddp import RANK_DIGEST, _free_port
 
     config_path = write_pref_config(

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from ftui.core.config import load_config
 from ftui.core.events import read_events
-from ftui.core.train.launch import accelerate_command
+from ftui.core.train.accelerate_command import accelerate_command
 from hub_server import FakeHub
 from test_train_support import write_config
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ftui.core.errors import UserError
+from ftui.core.launch import CLI_MODULE
 
 
 def slurm_script(
@@ -34,7 +35,7 @@ def slurm_script(
         )
     config = str(Path(config_path).resolve())
     out = Path(output_dir).resolve()
-    train = [python or sys.executable, "-m", "ftui.tui.cli", "train", config]
+    train = [python or sys.executable, "-m", CLI_MODULE, "train", config]
     train += ["--num-processes", str(nodes * gpus_per_node), "--num-machines", str(nodes)]
     if resume:
         train.append("--resume")

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _flags(args: argparse.Namespace):
-    from ftui.core.train.launch import LaunchFlags
+    from ftui.core.train.accelerate_command import LaunchFlags
 
     return LaunchFlags(
         num_processes=args.num_processes,
@@ -96,7 +96,8 @@ def _flags(args: argparse.Namespace):
 
 def _launch_if_needed(args: argparse.Namespace, config) -> None:
     """Plan the launch; one process on one machine trains here, anything more execs accelerate launch."""
-    from ftui.core.train.launch import (
+    from ftui.core.launch import ftui_command
+    from ftui.core.train.accelerate_command import (
         MERGED_FILE,
         accelerate_command,
         output_dir_of_config,
@@ -110,7 +111,7 @@ def _launch_if_needed(args: argparse.Namespace, config) -> None:
         print(message, file=sys.stderr)
     if not plan.needs_launcher:
         if args.print_launch_command:
-            print(f"{sys.executable} -m ftui.tui.cli train {args.config} (one process, no accelerate)")
+            print(f"{' '.join(ftui_command())} train {args.config} (one process, no accelerate)")
             sys.exit(0)
         return
     output_dir = output_dir_of_config(config)
@@ -123,7 +124,7 @@ def _launch_if_needed(args: argparse.Namespace, config) -> None:
         plan=plan,
         resume=args.resume,
         max_steps=args.max_steps,
-        entry=("-m", "ftui.tui.cli"),
+        entry=ftui_command()[1:],
         config_file=merged,
     )
     if args.print_launch_command:
@@ -142,7 +143,7 @@ def _launch_if_needed(args: argparse.Namespace, config) -> None:
 
 def _print_slurm(args: argparse.Namespace, config) -> int:
     from ftui.core.errors import UserError
-    from ftui.core.train.launch import output_dir_of_config
+    from ftui.core.train.accelerate_command import output_dir_of_config
     from ftui.core.train.slurm import slurm_script
 
     if not args.num_machines or not args.gpus_per_node:

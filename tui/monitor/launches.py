@@ -10,7 +10,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from ftui.core.launch import LaunchedRun, launch_training, resume_run
+from ftui.core.launch import LaunchedRun, launch_merge, launch_training, resume_run
 from textual.app import App
 from textual.worker import Worker
 
@@ -125,15 +125,8 @@ async def _cancel_merges_then_quit(app: App) -> None:
     request_quit(app)
 
 
-def merge_command(run_dir: Path) -> list[str]:
-    """`ftui merge RUN_DIR` with this interpreter (tests replace it with a slow fake)."""
-    import sys
-
-    return [sys.executable, "-m", "ftui.tui.cli", "merge", str(run_dir)]
-
-
 def merge_in_app(app: App, run_dir: str | Path) -> None:
-    """Run `ftui merge RUN_DIR` as a subprocess in an app worker; notify when it ends (log in merge.log).
+    """Run `ftui merge RUN_DIR` as a subprocess (core/launch.py) in an app worker; notify when it ends.
     The worker is registered, so quitting while it runs asks first."""
     run_dir = Path(run_dir)
     worker = app.run_worker(_merge(app, run_dir), group="ftui-merge", exclusive=True)
@@ -141,28 +134,22 @@ def merge_in_app(app: App, run_dir: str | Path) -> None:
 
 
 async def _merge(app: App, run_dir: Path) -> None:
-    log_path = run_dir / "merge.log"
     app.notify(f"Merging the adapter of {run_dir.name}…", title="Merge")
-    with open(log_path, "ab") as log:
-        process = await asyncio.create_subprocess_exec(
-            *merge_command(run_dir),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            code = await process.wait()
-        finally:
-            if process.returncode is None:  # cancelled (quit, or a second merge replaced this one)
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), MERGE_TERMINATE_S)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+    merge = launch_merge(run_dir)
+    try:
+        while (code := merge.poll()) is None:
+            await asyncio.sleep(0.05)
+    finally:
+        if merge.running:  # cancelled (quit, or a second merge replaced this one)
+            merge.stop()
+            deadline = time.monotonic() + MERGE_TERMINATE_S
+            while merge.running and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            if merge.running:
+                merge.kill()
+                merge.wait()
     if code == 0:
-        app.notify(f"Merged model saved (see {log_path}).", title="Merge done")
+        app.notify(f"Merged model saved (see {merge.log_path}).", title="Merge done")
     else:
-        tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+        tail = merge.log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         app.notify(f"Merge failed (exit {code}): {' '.join(tail)}", title="Merge failed", severity="error")

@@ -112,8 +112,8 @@ def launch_lines(state: WizardState, hardware: object | None) -> list[str]:
     """The command Launch runs (and the accelerate command behind it), as the Review step shows it."""
     from ftui.core.config import ConfigError, parse_config
     from ftui.core.errors import UserError
-    from ftui.core.launch import train_command
-    from ftui.core.train.launch import launch_lines as core_lines
+    from ftui.core.launch import ftui_command, train_command
+    from ftui.core.train.accelerate_command import launch_lines as core_lines
 
     target = run_config_path(state)
     command = train_command(target)
@@ -122,7 +122,7 @@ def launch_lines(state: WizardState, hardware: object | None) -> list[str]:
     except (ConfigError, UserError):
         return ["$ " + " ".join(command)]
     cuda = bool(getattr(hardware, "has_cuda", True)) if hardware is not None else True
-    return [_short(line, command[0]) for line in core_lines(loaded.config, target, command, cuda=cuda)]
+    return [_short(line, " ".join(ftui_command())) for line in core_lines(loaded.config, target, command, cuda=cuda)]
 
 
 def _short(line: str, ftui: str) -> str:

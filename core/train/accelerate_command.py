@@ -306,16 +306,18 @@ def write_merged_config(plan: LaunchPlan, output_dir: Path) -> Path:
     return target
 
 
-def launch_lines(config: Any, config_path: str | Path, ftui_command: list[str], cuda: bool) -> list[str]:
+def launch_lines(config: Any, config_path: str | Path, command_line: list[str], cuda: bool) -> list[str]:
     """What Launch will run, for the wizard's Review step: the `ftui train` command and, for more than one
     process, the accelerate command it execs, then the accelerate-config message (never raises)."""
-    lines = ["$ " + " ".join(ftui_command)]
+    from ftui.core.launch import ftui_command
+
+    lines = ["$ " + " ".join(command_line)]
     try:
         plan = plan_launch(config)
         if plan.needs_launcher:
             merged = output_dir_of_config(config) / MERGED_FILE
             command = accelerate_command(
-                config, config_path, plan=plan, entry=("-m", "ftui.tui.cli"), cuda=cuda, config_file=merged
+                config, config_path, plan=plan, entry=ftui_command()[1:], cuda=cuda, config_file=merged
             )
             lines.append("  which runs: " + " ".join(command[1:]))
         message = plan.message()
