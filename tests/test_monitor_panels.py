@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ftui.core.runs.state import RunState
 from ftui.tui.monitor.charts import _log_ticks, step_ticks
-from ftui.tui.monitor.panels import estimate_bytes, memory_text
-from ftui.tui.monitor.screen import notice_text
+from ftui.tui.monitor.machine import estimate_bytes, memory_text
+from ftui.tui.monitor.notices import notice_text
 
 GIB = 1 << 30
 

@@ -49,14 +49,14 @@ def load_run(run_dir: Path) -> tuple[Any, Any]:
 def load_base(run_dir: Path) -> Any:
     """The untouched base model of a full fine-tune or a merged folder (its run's ftui_run.json names it)."""
     import torch
-    from ftui.core.generate import read_run_info
+    from ftui.core.runs.layout import RUN_INFO_FILE, read_run_info
     from transformers import AutoModelForCausalLM
 
     info = read_run_info(run_dir) or read_run_info(run_dir.parent)
     path = info.get("base_model_path")
     if not path:
         raise UserError(
-            f"{run_dir}: the base model is not recorded (no ftui_run.json)", "compare needs a run folder"
+            f"{run_dir}: the base model is not recorded (no {RUN_INFO_FILE})", "compare needs a run folder"
         )
     kwargs: dict[str, Any] = {
         "dtype": torch.float32,
@@ -272,16 +272,9 @@ class ChatScreen(Screen):
         self.app.push_screen(dialog, self._save_critique)
 
     def _save_critique(self, critique) -> None:
-        from ftui.core.quality.critiques import add_critique
+        from ftui.tui.monitor.review import save_critique
 
-        if critique is None:
-            return
-        try:
-            path = add_critique(self.run_dir, critique)
-        except UserError as err:
-            self.notify(err.message, severity="error")
-            return
-        self.notify(f"{critique.verdict}: saved to {path}", title="Critique")
+        save_critique(self, self.run_dir, critique)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -52,7 +52,7 @@ def format_runs_table(summaries) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ftui.core.runs.layout import is_run_dir
+    from ftui.core.runs.layout import EVENTS_FILE, LAUNCH_FILE, is_run_dir
     from ftui.core.runs.listing import default_workspace, list_runs
 
     workspace = Path(args.workspace) if args.workspace else default_workspace()
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if not is_run_dir(run_dir):
             raise UserError(
-                f"{run_dir} is not a run folder (no events.jsonl or launch.json)",
+                f"{run_dir} is not a run folder (no {EVENTS_FILE} or {LAUNCH_FILE})",
                 "pass the output_dir of a run, or a workspace with --workspace",
             )
     from ftui.tui.monitor import MonitorApp

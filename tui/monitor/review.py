@@ -122,19 +122,26 @@ class SamplesScreen(Screen):
         self.app.push_screen(dialog, self._save)
 
     def _save(self, critique: Any) -> None:
-        if critique is None:
-            return
-        from ftui.core.errors import UserError
-        from ftui.core.quality.critiques import add_critique
-
-        try:
-            path = add_critique(self.run_dir, critique)
-        except UserError as err:
-            self.notify(err.message, severity="error")
-            return
-        self.notify(f"{critique.verdict}: saved to {path}", title="Critique")
-        self._reload()
+        if save_critique(self, self.run_dir, critique):
+            self._reload()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
+
+
+def save_critique(screen: Screen, run_dir: Path, critique: Any) -> bool:
+    """Append a critique from the dialog (None: cancelled) to RUN_DIR/critiques.jsonl and say where; chat and
+    the samples review both save this way."""
+    from ftui.core.errors import UserError
+    from ftui.core.quality.critiques import add_critique
+
+    if critique is None:
+        return False
+    try:
+        path = add_critique(run_dir, critique)
+    except UserError as err:
+        screen.notify(err.message, severity="error")
+        return False
+    screen.notify(f"{critique.verdict}: saved to {path}", title="Critique")
+    return True

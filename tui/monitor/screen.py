@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Literal
 
 from ftui.core.errors import UserError
-from ftui.core.events import number
 from ftui.core.launch import kill_run, stop_run
 from ftui.core.logtail import LogFollower
 from ftui.core.runs.layout import LAUNCH_LOG
@@ -21,18 +20,18 @@ from ftui.tui.monitor.charts import LossChart, LrChart, RewardChart
 from ftui.tui.monitor.destinations import DestinationsPanel
 from ftui.tui.monitor.dialogs import ConfirmDialog
 from ftui.tui.monitor.launches import merge_in_app, registry_of, resume_in_app
+from ftui.tui.monitor.machine import SystemPanel
+from ftui.tui.monitor.notices import notice_text
 from ftui.tui.monitor.panels import (
     ErrorPanel,
     EvalPanel,
     ProgressPanel,
     StatusBanner,
-    SystemPanel,
     ThroughputPanel,
     WarningBar,
 )
 from ftui.tui.monitor.ranks import RanksPanel
 from ftui.tui.monitor.system import SystemSample, SystemSampler
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -70,47 +69,6 @@ MonitorScreen.-short ThroughputPanel Sparkline { height: 1; }
 MonitorScreen.-narrow #monitor-side { width: 40; }
 MonitorScreen.-wide #monitor-side { width: 60; }
 """
-
-NOTICE_STYLES = {
-    "warning": "bold yellow",
-    "failed": "bold red",
-    "stopped": "yellow",
-    "finished": "bold green",
-}
-
-
-def notice_text(event: dict) -> Text:
-    """One line for a non-step event; warnings stand out."""
-    kind = str(event.get("type"))
-    step = event.get("step")
-    prefix = f"[{step}] " if step is not None else ""
-    if kind == "warning":
-        body = f"⚠ {event.get('kind') or 'warning'}: {event.get('message') or ''}"
-    elif kind == "checkpoint":
-        body = f"checkpoint {Path(str(event.get('path') or '')).name}"
-    elif kind == "eval":
-        loss = number(event.get("eval_loss"))
-        rate = number(event.get("assertion_pass_rate"))
-        body = (
-            "eval"
-            + (f" loss {loss:.4f}" if loss is not None else "")
-            + (f" pass {rate:.0%}" if rate is not None else "")
-        )
-    elif kind == "run_started":
-        resumed = int(number(event.get("resumed_from_step")) or 0)
-        body = f"started: {event.get('total_steps')} steps" + (f", resumed from {resumed}" if resumed else "")
-    elif kind == "pushed":
-        body = f"pushed {event.get('what') or 'model'} to {event.get('url') or event.get('repo')}"
-    elif kind == "stopped":
-        body = f"stopped ({event.get('reason') or 'signal'})"
-    elif kind == "finished":
-        body = "finished"
-    elif kind == "failed":
-        body = f"failed: {event.get('error_class') or 'Error'}"
-    else:
-        body = kind
-    return Text(prefix + body, style=NOTICE_STYLES.get(kind, ""))
-
 
 class MonitorScreen(Screen):
     """Watch one run directory; works for live and ended runs alike."""
