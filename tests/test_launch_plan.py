@@ -11,15 +11,11 @@ import pytest
 import yaml
 from ftui.core.config import load_config
 from ftui.core.errors import UserError
-from ftui.core.train.accelerate_command import (
-    LaunchFlags,
-    accelerate_command,
-    plan_launch,
-    write_merged_config,
-)
+from ftui.core.train.accelerate_command import accelerate_command, write_merged_config
 from ftui.core.train.accelerate_config import default_config_path, read_accelerate_config
 from ftui.core.train.deepspeed import resolve_deepspeed, shipped_names
 from ftui.core.train.fsdp import fsdp_plan
+from ftui.core.train.launch_plan import LaunchFlags, plan_launch
 from ftui.core.train.slurm import slurm_script
 
 CLI = ("-m", "ftui.tui.cli")

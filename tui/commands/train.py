@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _flags(args: argparse.Namespace):
-    from ftui.core.train.accelerate_command import LaunchFlags
+    from ftui.core.train.launch_plan import LaunchFlags
 
     return LaunchFlags(
         num_processes=args.num_processes,
@@ -97,13 +97,8 @@ def _flags(args: argparse.Namespace):
 def _launch_if_needed(args: argparse.Namespace, config) -> None:
     """Plan the launch; one process on one machine trains here, anything more execs accelerate launch."""
     from ftui.core.launch import ftui_command
-    from ftui.core.train.accelerate_command import (
-        MERGED_FILE,
-        accelerate_command,
-        output_dir_of_config,
-        plan_launch,
-        write_merged_config,
-    )
+    from ftui.core.train.accelerate_command import MERGED_FILE, accelerate_command, write_merged_config
+    from ftui.core.train.launch_plan import output_dir_of_config, plan_launch
 
     plan = plan_launch(config, _flags(args))
     message = plan.message()
@@ -143,7 +138,7 @@ def _launch_if_needed(args: argparse.Namespace, config) -> None:
 
 def _print_slurm(args: argparse.Namespace, config) -> int:
     from ftui.core.errors import UserError
-    from ftui.core.train.accelerate_command import output_dir_of_config
+    from ftui.core.train.launch_plan import output_dir_of_config
     from ftui.core.train.slurm import slurm_script
 
     if not args.num_machines or not args.gpus_per_node:
