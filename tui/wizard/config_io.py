@@ -157,8 +157,9 @@ def run_config_path(state: WizardState) -> Path:
     """Where Launch saves the YAML: `config.yml` inside the output dir, which is relative to the working
     directory (as for `ftui train` and Axolotl; core/config/relocate.py)."""
     from ftui.core.config.relocate import output_path
+    from ftui.core.runs.layout import CONFIG_FILE
 
-    return output_path(state.get("output_dir")) / "config.yml"
+    return output_path(state.get("output_dir")) / CONFIG_FILE
 
 
 def relocated(state: WizardState, new_base: Path, run_copy: bool = False) -> WizardState:
