@@ -1,4 +1,4 @@
-"""Run discovery and incremental summaries (core/runs.py), driven by fake_trainer's deterministic history."""
+"""Run discovery and incremental summaries (core/runs/), driven by fake_trainer's deterministic history."""
 
 from __future__ import annotations
 
