@@ -127,3 +127,15 @@ def test_resume_without_any_config_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(UserError) as err:
         resume_run(tmp_path)
     assert "--resume" in (err.value.hint or "")
+
+
+def test_launch_merge_logs_into_merge_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftui.core import launch
+
+    fail = [sys.executable, "-c", "import sys; print('no adapter here'); sys.exit(3)"]
+    monkeypatch.setattr(launch, "merge_command", lambda run_dir: fail)
+    merge = launch.launch_merge(tmp_path)
+    assert merge.wait(60) == 3
+    assert merge.log_path == tmp_path / "merge.log"
+    assert merge.log_path.read_text().strip().splitlines()[-1] == "no adapter here"
+    assert launch.ftui_command()[1:] == ["-m", "ftui.tui.cli"]
