@@ -149,7 +149,7 @@ def test_eval_assertions_reference_is_validated(tmp_path, tiny_chatml_model_dir,
 
 def test_out_of_memory_failure_carries_the_estimators_suggestions(tmp_path):
     from ftui.core.events import EventWriter
-    from ftui.core.train.runner import _emit_crash
+    from ftui.core.train.endings import RunProgress, emit_crash
 
     class OutOfMemoryError(RuntimeError):
         pass
@@ -159,7 +159,7 @@ def test_out_of_memory_failure_carries_the_estimators_suggestions(tmp_path):
     try:
         raise OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
     except OutOfMemoryError as err:
-        _emit_crash(writer, err, {"step": 7, "trainer": None, "estimate": estimate})
+        emit_crash(writer, err, RunProgress(step=7, estimate=estimate))
     writer.close()
     failed = read_events(tmp_path)[-1]
     assert failed["type"] == "failed" and failed["step"] == 7 and failed["error_class"] == "OutOfMemoryError"
@@ -181,7 +181,7 @@ def test_the_cpu_allocators_failure_counts_as_out_of_memory():
 
 def test_resume_checkpoint_choice(tmp_path):
     from ftui.core.errors import UserError
-    from ftui.core.train.runner import resume_checkpoint
+    from ftui.core.train.checkpoints import resume_checkpoint
 
     out = tmp_path / "out"
     for step in (3, 6):

@@ -7,9 +7,9 @@ import random
 import sys
 from typing import Any
 
-from ftui.core.events import EventWriter
 from ftui.core.preference.methods import PreferenceSettings
 from ftui.core.train.settings import TrainSettings
+from ftui.core.train.trainer_setup import TrainerInputs
 
 
 def train_data(config: Any, tokenizer: Any, pref: PreferenceSettings, quiet: bool) -> Any:
@@ -58,22 +58,7 @@ def reference_model(settings: TrainSettings, source: Any, precision: Any) -> Any
 
 
 def build_preference_trainer(
-    settings: TrainSettings,
-    pref: PreferenceSettings,
-    *,
-    model: Any,
-    ref_model: Any,
-    args: Any,
-    tokenizer: Any,
-    data: Any,
-    assertion: Any,
-    writer: EventWriter,
-    outcome: Any,
-    stopper: Any,
-    world_size: int,
-    rank: int,
-    quiet: bool,
-    loss: Any = None,
+    inputs: TrainerInputs, pref: PreferenceSettings, ref_model: Any = None
 ) -> tuple[Any, Any]:
     """(trainer, event callback) as `trainer_setup.build_trainer`, with the method's TRL trainer. A fused
     cross-entropy plan (`loss`) is SFT's: TRL's preference trainers compute their log-probs themselves."""
@@ -83,71 +68,28 @@ def build_preference_trainer(
         preference_arguments,
         trainer_class,
     )
-    from ftui.core.train.callbacks import EarlyStoppingCallback, EventCallback, WatchdogCallback
-    from ftui.core.train.evaluation import EvalEventCallback
-    from ftui.core.train.heartbeat import heartbeat_callback
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+    from ftui.core.train.trainer_setup import ftui_callbacks, wire_trainer
 
     counter = PreferenceCounter()
-    events = EventCallback(writer, counter, outcome, world_size=world_size, quiet=quiet or rank != 0)
-    events.extra_metrics = flat_metrics
-    evals = EvalEventCallback(
-        writer,
-        outcome,
-        tokenizer,
-        data.eval_prompts,
-        assertion,
-        settings.eval_table_size,
-        settings.eval_max_new_tokens,
-        quiet=quiet,
-    )
-    evals.extra_metrics = lambda metrics: flat_metrics(metrics, "eval_")
-    callbacks = [
-        events,
-        evals,
-        WatchdogCallback(writer, outcome, settings.loss_watchdog_threshold, settings.loss_watchdog_patience),
-        EarlyStoppingCallback(outcome, settings.early_stopping_patience),
-        stopper,
-        *([heartbeat_callback(settings.output_path, rank, world_size)] if world_size > 1 else []),
-    ]
+    events, evals, callbacks = ftui_callbacks(inputs, counter, extra_metrics=flat_metrics)
     kwargs: dict[str, Any] = {
-        "model": model,
-        "args": preference_arguments(args, pref),
-        "train_dataset": data.train,
-        "eval_dataset": data.eval or None,
-        "processing_class": tokenizer,
+        "model": inputs.model,
+        "args": preference_arguments(inputs.args, pref),
+        "train_dataset": inputs.data.train,
+        "eval_dataset": inputs.data.eval or None,
+        "processing_class": inputs.tokenizer,
         "callbacks": callbacks,
     }
     if pref.info.trainer in ("dpo", "kto"):
         kwargs["ref_model"] = ref_model
     trainer = trainer_class(pref.info.trainer)(**kwargs)
-    trainer.ftui_counter = counter
-    trainer.remove_callback(PrinterCallback)
-    trainer.remove_callback(ProgressCallback)
-    trainer.ftui_save_total_limit = settings.save_total_limit
-
-    def on_checkpoint(step: int, path: str) -> None:
-        outcome.last_checkpoint = path
-        writer.emit("checkpoint", step=step, path=path)
-
-    trainer.ftui_on_checkpoint = on_checkpoint
-    from ftui.core.train.tracker_logging import log_eval_extras
-
-    evals.on_report = lambda report, step: log_eval_extras(trainer, report, step)  # pass rate to trackers
-    if loss is not None and getattr(loss, "fused", False):
-        writer.emit(
+    wire_trainer(trainer, inputs, counter, evals)
+    loss = inputs.loss
+    if loss.fused:
+        inputs.writer.emit(
             "warning",
             kind="config",
             message=f"{loss.key or 'fused cross-entropy'} applies to SFT; {pref.info.label} computes its "
             "log-probs with TRL's own (fused) LM head",
         )
     return trainer, events
-
-
-def trainer_builder(pref: PreferenceSettings, ref_model: Any) -> Any:
-    """`build_trainer`'s signature for the runner, bound to this method and reference model."""
-
-    def build(settings: TrainSettings, **kwargs: Any) -> tuple[Any, Any]:
-        return build_preference_trainer(settings, pref, ref_model=ref_model, **kwargs)
-
-    return build

@@ -9,6 +9,7 @@ pre-tokenized rows: DPO/KTO take `prompt_ids` + `chosen_ids`/`rejected_ids` (KTO
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from typing import Any
 
 from ftui.core.errors import UserError
@@ -54,40 +55,19 @@ class PreferenceCounter(TokenCounter):
             self.samples += int(batch["chosen_labels"].shape[0])
 
 
-def _base_class(family: str) -> Any:
-    if family == "dpo":
-        from trl import DPOTrainer
-
-        return DPOTrainer
-    if family == "kto":
-        from trl import KTOTrainer
-
-        return KTOTrainer
-    if family == "cpo":
-        from trl.experimental.cpo import CPOTrainer
-
-        return CPOTrainer
-    from trl.experimental.orpo import ORPOTrainer
-
-    return ORPOTrainer
+# TRL family -> (module, class prefix): `<prefix>Trainer` and `<prefix>Config` (any other family is ORPO).
+TRL_CLASSES = {
+    "dpo": ("trl", "DPO"),
+    "kto": ("trl", "KTO"),
+    "cpo": ("trl.experimental.cpo", "CPO"),
+    "orpo": ("trl.experimental.orpo", "ORPO"),
+}
 
 
-def _config_class(family: str) -> Any:
-    if family == "dpo":
-        from trl import DPOConfig
-
-        return DPOConfig
-    if family == "kto":
-        from trl import KTOConfig
-
-        return KTOConfig
-    if family == "cpo":
-        from trl.experimental.cpo import CPOConfig
-
-        return CPOConfig
-    from trl.experimental.orpo import ORPOConfig
-
-    return ORPOConfig
+def _trl_class(family: str, kind: str) -> Any:
+    """TRL's `Trainer` or `Config` class for a family, imported when first needed."""
+    module, prefix = TRL_CLASSES.get(family, TRL_CLASSES["orpo"])
+    return getattr(importlib.import_module(module), prefix + kind)
 
 
 def _cpo_row(feature: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +86,7 @@ def trainer_class(family: str) -> Any:
     """The TRL trainer of `family` with ftui's atomic checkpoints, fed ftui's pre-tokenized rows."""
     from ftui.core.train.checkpoints import atomic_trainer_class
 
-    base = atomic_trainer_class(_base_class(family))
+    base = atomic_trainer_class(_trl_class(family, "Trainer"))
 
     class PreferenceTrainer(base):
         def _prepare_dataset(self, dataset, processing_class, args, dataset_name):  # DPO, KTO
@@ -126,7 +106,7 @@ def trainer_class(family: str) -> Any:
                 return _cpo_row(feature)
             return super().tokenize_row(feature, model)
 
-    PreferenceTrainer.__name__ = f"Ftui{_base_class(family).__name__}"
+    PreferenceTrainer.__name__ = f"Ftui{_trl_class(family, 'Trainer').__name__}"
     return PreferenceTrainer
 
 
@@ -169,7 +149,7 @@ def preference_arguments(base: Any, pref: PreferenceSettings) -> Any:
     kwargs = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
     kwargs.update(method_arguments(pref))
     try:
-        return _config_class(pref.info.trainer)(**kwargs)
+        return _trl_class(pref.info.trainer, "Config")(**kwargs)
     except (ValueError, TypeError) as err:
         raise UserError(
             f"invalid {pref.info.label} settings: {err}",

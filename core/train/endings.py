@@ -47,15 +47,27 @@ class RunResult:
         return 0 if self.status in ("finished", "stopped") else 1
 
 
-def emit_crash(writer: EventWriter, err: BaseException, state: dict[str, Any]) -> None:
+@dataclass
+class RunProgress:
+    """How far a run got, filled in as it goes: what the `failed` event of a crash reports."""
+
+    step: int | None = None  # the last step once training returned
+    trainer: Any = None  # once built: its step counter is the live one
+    estimate: dict[str, Any] | None = None  # the estimator's numbers: out-of-memory fixes
+
+    @property
+    def current_step(self) -> int | None:
+        return self.trainer.state.global_step if self.trainer is not None else self.step
+
+
+def emit_crash(writer: EventWriter, err: BaseException, progress: RunProgress) -> None:
     """The `failed` event for an exception: traceback tail, and for out-of-memory the estimator's fixes."""
-    trainer = state.get("trainer")
-    step = trainer.state.global_step if trainer is not None else state["step"]
+    step = progress.current_step
     tail = "".join(traceback.format_exception(type(err), err, err.__traceback__)).splitlines()[-15:]
     message = str(err) or type(err).__name__
     oom = is_out_of_memory(err)
     suggestions = OOM_SUGGESTIONS
-    estimate = state.get("estimate") or {}
+    estimate = progress.estimate or {}
     if oom and estimate.get("suggestions"):
         suggestions = [
             f"{s['title']} ({', '.join(f'{k}: {v}' for k, v in s.get('changes', {}).items())})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ftui.core.assertions import call_assertion, load_assertion
@@ -54,30 +55,20 @@ def assertion_report(
     return report
 
 
+@dataclass(eq=False)  # eq=False: callbacks compare (and hash) by identity
 class EvalEventCallback(TrainerCallback):
     """Writes one `eval` event per evaluation (rank 0), with assertion results when configured."""
 
-    def __init__(
-        self,
-        writer: EventWriter,
-        outcome: RunOutcome,
-        tokenizer: Any,
-        prompts: list[dict[str, Any]],
-        assertion: Callable[..., Any] | None,
-        table_size: int,
-        max_new_tokens: int,
-        quiet: bool = False,
-    ) -> None:
-        self.writer = writer
-        self.outcome = outcome
-        self.tokenizer = tokenizer
-        self.prompts = prompts
-        self.assertion = assertion
-        self.table_size = table_size
-        self.max_new_tokens = max_new_tokens
-        self.quiet = quiet
-        self.on_report = None  # callable(report, step): the trainer sends the report to the trackers
-        self.extra_metrics = None  # callable(metrics) -> dict of flat keys added to eval events (preference)
+    writer: EventWriter
+    outcome: RunOutcome
+    tokenizer: Any
+    prompts: list[dict[str, Any]]
+    assertion: Callable[..., Any] | None
+    table_size: int
+    max_new_tokens: int
+    quiet: bool = False
+    on_report: Callable[[dict[str, Any], int], None] | None = None  # the trainer sends it to the trackers
+    extra_metrics: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # flat keys (preference)
 
     def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
         if not state.is_world_process_zero:

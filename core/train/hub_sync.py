@@ -53,6 +53,16 @@ class HubSync:
         }
 
     # --- during training ---------------------------------------------------------------------------
+    def follow_checkpoints(self, trainer: Any) -> None:
+        """Push every checkpoint the trainer saves, after ftui's own `checkpoint` event for it."""
+        emit_checkpoint = trainer.ftui_on_checkpoint
+
+        def on_checkpoint(step: int, path: str) -> None:
+            emit_checkpoint(step, path)
+            self.on_checkpoint(step, path)
+
+        trainer.ftui_on_checkpoint = on_checkpoint
+
     def on_checkpoint(self, step: int, path: str) -> None:
         self.harvest()
         if self.disabled or self.target.strategy == "end":

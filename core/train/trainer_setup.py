@@ -5,11 +5,39 @@ Everything here is wiring; the run lifecycle (loading, terminal events) lives in
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ftui.core.events import EventWriter
+from ftui.core.train.data import TrainData
 from ftui.core.train.kernels import LossPlan
 from ftui.core.train.settings import TrainSettings
+
+if TYPE_CHECKING:
+    from ftui.core.train.callbacks import EventCallback, RunOutcome
+    from ftui.core.train.evaluation import EvalEventCallback
+    from ftui.core.train.signals import SignalStopCallback
+
+
+@dataclass
+class TrainerInputs:
+    """What a trainer is built from, SFT's (`build_trainer`) and preference's
+    (core/preference/run.py `build_preference_trainer`) alike."""
+
+    settings: TrainSettings
+    model: Any
+    args: Any  # transformers.TrainingArguments
+    tokenizer: Any
+    data: TrainData
+    assertion: Callable[..., Any] | None  # eval_assertions' function
+    writer: EventWriter
+    outcome: RunOutcome
+    stopper: SignalStopCallback
+    world_size: int
+    rank: int
+    quiet: bool
+    loss: LossPlan = field(default_factory=lambda: LossPlan(None, "plain"))
 
 
 def build_training_arguments(
@@ -76,51 +104,81 @@ def flash_attention(model: Any) -> bool:
     return name.startswith("flash_attention") or ("/" in name and "flash" in name)
 
 
-def build_trainer(
-    settings: TrainSettings,
-    *,
-    model: Any,
-    args: Any,
-    tokenizer: Any,
-    data: Any,
-    assertion: Any,
-    writer: EventWriter,
-    outcome: Any,
-    stopper: Any,
-    world_size: int,
-    rank: int,
-    quiet: bool,
-    loss: LossPlan | None = None,
-) -> tuple[Any, Any]:
-    """(trainer, event callback): an atomic-checkpoint Trainer with ftui's event, eval, watchdog,
-    early-stopping and signal callbacks in place of transformers' own printers; with a fused `loss` plan
-    the LM head and the loss run as one chunked step (core/train/fused_head.py)."""
+def ftui_callbacks(
+    inputs: TrainerInputs, counter: Any, extra_metrics: Callable[..., dict[str, Any]] | None = None
+) -> tuple[EventCallback, EvalEventCallback, list[Any]]:
+    """(event callback, eval callback, all callbacks): ftui's event, eval, watchdog, early-stopping, signal
+    (and on several processes heartbeat) callbacks in place of transformers' own printers."""
     from ftui.core.train.callbacks import EarlyStoppingCallback, EventCallback, WatchdogCallback
-    from ftui.core.train.checkpoints import atomic_trainer_class
-    from ftui.core.train.data import Collator, TokenCounter
     from ftui.core.train.evaluation import EvalEventCallback
     from ftui.core.train.heartbeat import heartbeat_callback
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    loss = loss or LossPlan(None, "plain")
-    counter = TokenCounter()
-    collator = Collator(
-        pad_id=tokenizer.pad_token_id,
-        pad_to=settings.sequence_len if settings.pad_to_sequence_len else None,
-        flatten=settings.sample_packing and flash_attention(model),
+    settings, writer, outcome = inputs.settings, inputs.writer, inputs.outcome
+    events = EventCallback(
+        writer, counter, outcome, world_size=inputs.world_size, quiet=inputs.quiet or inputs.rank != 0
     )
-    events = EventCallback(writer, counter, outcome, world_size=world_size, quiet=quiet or rank != 0)
     evals = EvalEventCallback(
         writer,
         outcome,
-        tokenizer,
-        data.eval_prompts,
-        assertion,
+        inputs.tokenizer,
+        inputs.data.eval_prompts,
+        inputs.assertion,
         settings.eval_table_size,
         settings.eval_max_new_tokens,
-        quiet=quiet,
+        quiet=inputs.quiet,
     )
+    if extra_metrics is not None:
+        events.extra_metrics = extra_metrics
+        evals.extra_metrics = lambda metrics: extra_metrics(metrics, "eval_")
+    callbacks = [
+        events,
+        evals,
+        WatchdogCallback(writer, outcome, settings.loss_watchdog_threshold, settings.loss_watchdog_patience),
+        EarlyStoppingCallback(outcome, settings.early_stopping_patience),
+        inputs.stopper,
+        *(
+            [heartbeat_callback(settings.output_path, inputs.rank, inputs.world_size)]
+            if inputs.world_size > 1
+            else []
+        ),
+    ]
+    return events, evals, callbacks
 
+
+def wire_trainer(trainer: Any, inputs: TrainerInputs, counter: Any, evals: EvalEventCallback) -> None:
+    """What ftui adds to a built trainer: its token counter, checkpoint rotation and `checkpoint` events,
+    the eval pass rate sent to the trackers, and no transformers progress printers."""
+    from ftui.core.train.tracker_logging import log_eval_extras
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.ftui_counter = counter
+    trainer.remove_callback(PrinterCallback)  # ftui prints its own progress line and events
+    trainer.remove_callback(ProgressCallback)
+    trainer.ftui_save_total_limit = inputs.settings.save_total_limit
+    evals.on_report = lambda report, step: log_eval_extras(trainer, report, step)  # pass rate to trackers
+    outcome, writer = inputs.outcome, inputs.writer
+
+    def on_checkpoint(step: int, path: str) -> None:
+        outcome.last_checkpoint = path
+        writer.emit("checkpoint", step=step, path=path)
+
+    trainer.ftui_on_checkpoint = on_checkpoint
+
+
+def build_trainer(inputs: TrainerInputs) -> tuple[Any, EventCallback]:
+    """(trainer, event callback): an atomic-checkpoint Trainer with ftui's callbacks; with a fused `loss`
+    plan the LM head and the loss run as one chunked step (core/train/fused_head.py)."""
+    from ftui.core.train.checkpoints import atomic_trainer_class
+    from ftui.core.train.data import Collator, TokenCounter
+
+    settings, model, loss = inputs.settings, inputs.model, inputs.loss
+    counter = TokenCounter()
+    collator = Collator(
+        pad_id=inputs.tokenizer.pad_token_id,
+        pad_to=settings.sequence_len if settings.pad_to_sequence_len else None,
+        flatten=settings.sample_packing and flash_attention(model),
+    )
+    events, evals, callbacks = ftui_callbacks(inputs, counter)
     trainer_class = atomic_trainer_class()
     fused_head = None
     if loss.fused:
@@ -130,35 +188,14 @@ def build_trainer(
         trainer_class = fused_trainer_class(trainer_class)
     trainer = trainer_class(
         model=model,
-        args=args,
-        train_dataset=data.train,
-        eval_dataset=data.eval or None,
+        args=inputs.args,
+        train_dataset=inputs.data.train,
+        eval_dataset=inputs.data.eval or None,
         data_collator=collator,
-        processing_class=tokenizer,
-        callbacks=[
-            events,
-            evals,
-            WatchdogCallback(
-                writer, outcome, settings.loss_watchdog_threshold, settings.loss_watchdog_patience
-            ),
-            EarlyStoppingCallback(outcome, settings.early_stopping_patience),
-            stopper,
-            *([heartbeat_callback(settings.output_path, rank, world_size)] if world_size > 1 else []),
-        ],
+        processing_class=inputs.tokenizer,
+        callbacks=callbacks,
     )
-    trainer.ftui_counter = counter
     if fused_head is not None:
         trainer.ftui_fused_head = fused_head
-    trainer.remove_callback(PrinterCallback)  # ftui prints its own progress line and events
-    trainer.remove_callback(ProgressCallback)
-    trainer.ftui_save_total_limit = settings.save_total_limit
-    from ftui.core.train.tracker_logging import log_eval_extras
-
-    evals.on_report = lambda report, step: log_eval_extras(trainer, report, step)  # pass rate to trackers
-
-    def on_checkpoint(step: int, path: str) -> None:
-        outcome.last_checkpoint = path
-        writer.emit("checkpoint", step=step, path=path)
-
-    trainer.ftui_on_checkpoint = on_checkpoint
+    wire_trainer(trainer, inputs, counter, evals)
     return trainer, events
