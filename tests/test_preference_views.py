@@ -123,7 +123,7 @@ async def test_settings_step_method_choice_writes_rl_and_shows_its_parameters(
     from ftui.tui.wizard import backend
     from tui_helpers import FIXED_HARDWARE, settle
 
-    monkeypatch.setattr(backend, "detect_hardware", lambda: FIXED_HARDWARE)
+    monkeypatch.setattr(backend.Backend, "detect_hardware", lambda self: FIXED_HARDWARE)
     data = tmp_path / "pairs.jsonl"
     data.write_text(json.dumps({"prompt": "hi", "chosen": "hello", "rejected": "go away"}) + "\n")
     config = tmp_path / "c.yml"

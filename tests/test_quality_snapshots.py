@@ -16,7 +16,7 @@ SIZE = (120, 40)
 
 @pytest.fixture(autouse=True)
 def fixed_hardware(monkeypatch):
-    monkeypatch.setattr(backend, "detect_hardware", lambda: FIXED_HARDWARE)
+    monkeypatch.setattr(backend.Backend, "detect_hardware", lambda self: FIXED_HARDWARE)
 
 
 async def open_view(pilot, presses=()) -> None:

@@ -47,7 +47,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(autouse=True)
 def fixed_hardware(monkeypatch):
-    monkeypatch.setattr(backend, "detect_hardware", lambda: FIXED_HARDWARE)
+    monkeypatch.setattr(backend.Backend, "detect_hardware", lambda self: FIXED_HARDWARE)
 
 
 def quality_project(root: Path) -> Path:

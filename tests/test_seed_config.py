@@ -69,12 +69,15 @@ def test_saves_back_byte_identical(seed):
 
 
 def test_wizard_shows_and_saves_it_unchanged(seed):
-    from ftui.tui.wizard import backend
+    from ftui.tui.wizard.backend import Backend
+
+    backend = Backend()
 
     state = backend.load_state(seed)
     assert state.load_warnings and not [p for p in backend.all_problems(state) if p[0] == "error"]
     assert backend.config_yaml(state) == SEED.read_text()  # the Review step shows the file itself
-    saved, notes = backend.save_state(state, seed)
+    result = backend.save_state(state, seed)
+    saved, notes = result.path, result.notes
     assert notes == [] and saved.read_bytes() == SEED.read_bytes()
 
 
@@ -128,7 +131,9 @@ def test_estimate_gives_mistral_7b_and_qlora_r32_counts(seed):
 
 def test_wizard_preview_renders_the_legacy_conversation(seed, tiny_mistral_model_dir):
     """The Data step's mask view asks core for the template: the seed's rows show as FastChat alpaca turns."""
-    from ftui.tui.wizard import backend
+    from ftui.tui.wizard.backend import Backend
+
+    backend = Backend()
 
     seed.write_text(seed.read_text().replace("mistralai/Mistral-7B-v0.1", str(tiny_mistral_model_dir)))
     state = backend.load_state(seed)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from ftui.core.errors import UserError
-from ftui.tui.wizard import backend
+from ftui.tui.wizard.backend import Backend
 from ftui.tui.wizard.config_io import load_state, save_state, step_of_key
-from ftui.tui.wizard.data_info import set_template, template_options, template_value, template_warning
+from ftui.tui.wizard.data_template import set_template, template_options, template_value, template_warning
 from ftui.tui.wizard.settings_fields import FIELD_BY_KEY, get_pseudo, parse_value, set_pseudo
 from ftui.tui.wizard.state import WizardState
 from ruamel.yaml import YAML
@@ -52,11 +52,11 @@ def test_invalid_config_still_opens_with_its_problems(tmp_path):
         "adapter: qlora requires load_in_4bit: true",
         "lora_r: must be greater than 0 (got -3)",
     ]
-    assert backend.config_problems(state, "settings") == [
+    assert Backend().config_problems(state, "settings") == [
         "adapter: qlora requires load_in_4bit: true",
         "lora_r: must be greater than 0 (got -3)",
     ]
-    assert backend.config_problems(state, "data") == []
+    assert Backend().config_problems(state, "data") == []
     with pytest.raises(UserError):
         save_state(state, tmp_path / "out.yml")
 
@@ -105,7 +105,7 @@ def test_estimate_reacts_to_every_memory_setting():
 
     state = WizardState()
     facts = get_model_facts(state.base_model)
-    base = backend.estimate(state, facts, None).total_bytes
+    base = Backend().estimate(state, facts, None).total_bytes
     changes = {
         "micro_batch_size": 8,
         "sequence_len": 4096,
@@ -116,12 +116,12 @@ def test_estimate_reacts_to_every_memory_setting():
     for key, value in changes.items():
         changed = WizardState()
         changed.values[key] = value
-        assert backend.estimate(changed, facts, None).total_bytes != base, key
+        assert Backend().estimate(changed, facts, None).total_bytes != base, key
     more_gpus = WizardState()
     more_gpus.gpu_count = 4
-    assert backend.estimate(more_gpus, facts, None).note.startswith("no GPU here")
+    assert Backend().estimate(more_gpus, facts, None).note.startswith("no GPU here")
     preset = WizardState(gpu_preset="T4 16G")
-    view = backend.estimate(preset, facts, None)
+    view = Backend().estimate(preset, facts, None)
     assert [v.verdict for v in view.verdicts] == ["fits"]
 
 

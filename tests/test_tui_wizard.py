@@ -27,7 +27,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(autouse=True)
 def fixed_hardware(monkeypatch):
-    monkeypatch.setattr(backend, "detect_hardware", lambda: FIXED_HARDWARE)
+    monkeypatch.setattr(backend.Backend, "detect_hardware", lambda self: FIXED_HARDWARE)
 
 
 async def type_into(pilot, selector: str, text: str) -> None:

@@ -228,18 +228,18 @@ def test_field_mappings_take_the_same_path(tmp_path, tiny_chatml_model_dir, caps
 
 def test_entry_jinja_is_what_the_wizard_shows(tmp_path, tiny_chatml_model_dir):
     """The issue's case: a per-dataset `chat_template: jinja` over a top-level chatml."""
-    from ftui.tui.wizard import data_info
+    from ftui.tui.wizard import data_info, data_template
     from ftui.tui.wizard.config_io import load_state
 
     path = write_config(tmp_path, tiny_chatml_model_dir, FORMATS["messages"], TEMPLATES["entry_jinja"])
     state = load_state(path)
-    assert data_info.template_value(state, None) == "jinja"
+    assert data_template.template_value(state, None) == "jinja"
     scan = data_info.scan_dataset(state)
     text = "".join(t.text for t in data_info.preview(state, data_info.load_tokenizer(state), scan, 0).tokens)
     assert text.startswith("<|system|>Be brief.<|user|>2+2?") and "<|im_start|>" not in text
-    data_info.set_template(state, "llama3")  # picking another template changes the entry that decides
+    data_template.set_template(state, "llama3")  # picking another template changes the entry that decides
     assert state.dataset["chat_template"] == "llama3" and "chat_template_jinja" not in state.dataset
-    assert data_info.template_value(state, None) == "llama3"
+    assert data_template.template_value(state, None) == "llama3"
 
 
 def test_jinja_file_missing_is_one_message(tmp_path, tiny_chatml_model_dir, capsys):
@@ -291,7 +291,7 @@ async def test_data_step_shows_and_changes_the_entry_template(tmp_path, tiny_cha
     from textual.widgets import Select
     from tui_helpers import FIXED_HARDWARE, settle
 
-    monkeypatch.setattr(backend, "detect_hardware", lambda: FIXED_HARDWARE)
+    monkeypatch.setattr(backend.Backend, "detect_hardware", lambda self: FIXED_HARDWARE)
     path = write_config(tmp_path, tiny_chatml_model_dir, FORMATS["messages"], TEMPLATES["entry_jinja_file"])
     app = FtuiApp(load_state(path), start_step="data")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -146,9 +146,9 @@ class FtuiApp(App[int]):
 def load_state(config_path: str | Path | None) -> WizardState:
     if config_path is None:
         return WizardState()
-    from ftui.tui.wizard.backend import load_state as load
+    from ftui.tui.wizard.backend import Backend
 
-    return load(Path(config_path))
+    return Backend().load_state(Path(config_path))
 
 
 def run_app(config_path: str | Path | None = None) -> int:

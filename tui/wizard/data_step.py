@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ftui.tui.wizard import backend
+from ftui.tui.wizard.data_edits import AUTO, DataEdits
+from ftui.tui.wizard.data_info import ScanView
 from ftui.tui.wizard.mask_panel import MaskPanel
 from ftui.tui.wizard.previews import StatsView
-from ftui.tui.wizard.step import StepPane, is_stale
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -19,7 +19,6 @@ from textual.widgets import Button, Checkbox, DirectoryTree, Input, Label, Selec
 
 DATA_SUFFIXES = {".json", ".jsonl", ".csv", ".parquet", ".arrow", ".txt"}
 SKIP_DIRS = {"node_modules", "__pycache__", "site-packages", "outputs", "wandb"}
-AUTO = "auto"
 
 
 class DataTree(DirectoryTree):
@@ -38,7 +37,7 @@ class DataTree(DirectoryTree):
 
 
 class Scanned(Message):
-    def __init__(self, key: tuple, scan: backend.ScanView) -> None:
+    def __init__(self, key: tuple, scan: ScanView) -> None:
         super().__init__()
         self.key, self.scan = key, scan
 
@@ -49,12 +48,12 @@ class StatsReady(Message):
         self.key, self.stats = key, stats
 
 
-class DataStep(StepPane):
+class DataStep(DataEdits):
     step = "data"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.scan: backend.ScanView | None = None
+        self.scan: ScanView | None = None
         self.scan_key: tuple = ()
         self.row = 0
         self._preview_key: tuple = ()
@@ -65,10 +64,10 @@ class DataStep(StepPane):
         self._template_options: list[tuple[str, str]] = []
 
     def compose_step(self) -> ComposeResult:
-        self._template_options = backend.template_options(None, self.state)
+        self._template_options = self.backend.template_options(None, self.state)
         with Horizontal():
             with Vertical(id="data-left"):
-                yield DataTree(backend.browse_root(self.state), id="data-tree")
+                yield DataTree(self.backend.browse_root(self.state), id="data-tree")
                 yield Label("Data file or folder")
                 yield Input(id="data-path", placeholder="data/train.jsonl")
                 yield Label("…or a Hugging Face dataset id")
@@ -76,7 +75,7 @@ class DataStep(StepPane):
                 yield Static("choose a data file", id="scan-status", classes="field-status")
                 yield Button("Data quality… (F6)", id="open-quality", compact=True)
             with Vertical(id="data-right"):
-                types = [("auto-detect", AUTO)] + [(name, name) for name in backend.dataset_types()]
+                types = [("auto-detect", AUTO)] + [(name, name) for name in self.backend.dataset_types()]
                 with Horizontal(classes="data-controls"):
                     yield Label("Template ", classes="control-label")
                     yield Select(self._template_options, allow_blank=False, id="template", compact=True)
@@ -96,19 +95,19 @@ class DataStep(StepPane):
         self._loading = True
         try:
             path = str(self.state.dataset.get("path") or "")
-            is_local = not path or backend.is_local_path(self.state, path)
+            is_local = not path or self.backend.is_local_path(self.state, path)
             self.query_one("#data-path", Input).value = path if is_local else ""
             self.query_one("#data-hub", Input).value = "" if is_local else path
             self._fill_templates()
-            data_type = backend.dataset_type_value(self.state)
+            data_type = self.backend.dataset_type_value(self.state)
             select = self.query_one("#data-type", Select)
-            offered = [(name, name) for name in backend.dataset_types()]
+            offered = [(name, name) for name in self.backend.dataset_types()]
             if data_type and data_type not in dict(offered).values():  # a legacy type the file names
                 select.set_options([("auto-detect", AUTO), *offered, (data_type, data_type)])
             select.value = data_type or AUTO
             roles = self.state.dataset.get("roles_to_train") or []
             self.query_one("#roles", Input).value = ", ".join(roles)
-            seq = self.state.get("sequence_len", backend.schema_default("sequence_len"))
+            seq = self.state.get("sequence_len", self.backend.schema_default("sequence_len"))
             self.query_one("#data-seq-len", Input).value = str(seq)
             self.query_one("#train-on-inputs", Checkbox).value = bool(self.state.get("train_on_inputs"))
         finally:
@@ -118,8 +117,8 @@ class DataStep(StepPane):
 
     def _fill_templates(self) -> None:
         select = self.query_one("#template", Select)
-        options = backend.template_options(self.wizard.facts, self.state)
-        value = backend.template_value(self.state, self.wizard.facts)
+        options = self.backend.template_options(self.wizard.facts, self.state)
+        value = self.backend.template_value(self.state, self.wizard.facts)
         if options != self._template_options:
             self._template_options = options
             select.set_options(options)
@@ -134,14 +133,14 @@ class DataStep(StepPane):
             found.append(self.scan.error)
         elif self.scan is not None and self.scan.bad_rows:
             found.append(f"{self.scan.bad_count} bad rows (listed under the file)")
-        seq = self.state.get("sequence_len", backend.schema_default("sequence_len"))
+        seq = self.state.get("sequence_len", self.backend.schema_default("sequence_len"))
         if not isinstance(seq, int) or seq < 16:
             found.append("sequence_len must be a whole number >= 16")
         return found
 
     def derived_changed(self) -> None:
         self._fill_templates()
-        warning = backend.template_warning(self.state, self.wizard.facts)
+        warning = self.backend.template_warning(self.state, self.wizard.facts)
         widget = self.query_one("#template-warning", Static)
         widget.update(f"⚠ {warning}" if warning else "")
         widget.display = bool(warning)
@@ -158,7 +157,7 @@ class DataStep(StepPane):
             self._scan_timer = self.set_timer(delay, self._start_scan)
 
     def _start_scan(self) -> None:
-        key = backend.scan_key(self.state)
+        key = self.backend.scan_key(self.state)
         if key == self.scan_key and self.scan is not None:
             return
         self.scan_key, self.scan, self.row = key, None, 0
@@ -173,7 +172,7 @@ class DataStep(StepPane):
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def scan_worker(self, key: tuple) -> None:
-        self.post_message(Scanned(key, backend.scan_dataset(self.state)))
+        self.post_message(Scanned(key, self.backend.scan_dataset(self.state)))
 
     @on(Scanned)
     def _scanned(self, message: Scanned) -> None:
@@ -191,7 +190,7 @@ class DataStep(StepPane):
             status.update("choose a data file" if not self.state.dataset.get("path") else "reading the data…")
             status.set_class(False, "-invalid")
             return
-        status.update(backend.scan_summary(self.scan))
+        status.update(self.backend.scan_summary(self.scan))
         status.set_class(bool(self.scan.error or self.scan.bad_rows), "-invalid")
 
     # --- token preview (synchronous: < 50 ms) and dataset stats (worker) ------------------------------------------
@@ -207,17 +206,17 @@ class DataStep(StepPane):
             panel.show_message(self.wizard.tokenizer_error or "loading the tokenizer…")
             self._preview_key = self._stats_key = ()  # the same tokenizer (same id) may come back: redraw
             return
-        key = (backend.preview_key(self.state), id(tokenizer), self.row, self.scan_key)
+        key = (self.backend.preview_key(self.state), id(tokenizer), self.row, self.scan_key)
         if key == self._preview_key and not force:
             return
         self._preview_key = key
-        preview = backend.preview(self.state, tokenizer, self.scan, self.row)
+        preview = self.backend.preview(self.state, tokenizer, self.scan, self.row)
         panel.show_preview(preview, len(self.scan.examples), self.row)
         self.schedule_stats()
 
     def schedule_stats(self) -> None:
         tokenizer = self.wizard.tokenizer
-        key = (backend.preview_key(self.state), id(tokenizer), self.scan_key)
+        key = (self.backend.preview_key(self.state), id(tokenizer), self.scan_key)
         if key == self._stats_key:
             return
         self._stats_key = key
@@ -232,7 +231,9 @@ class DataStep(StepPane):
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
-        stats = backend.dataset_stats(self.state, tokenizer, self.scan, cancelled=lambda: worker.is_cancelled)
+        stats = self.backend.dataset_stats(
+            self.state, tokenizer, self.scan, cancelled=lambda: worker.is_cancelled
+        )
         if not worker.is_cancelled:
             self.post_message(StatsReady(key, stats))
 
@@ -245,91 +246,6 @@ class DataStep(StepPane):
     def _row(self, message: MaskPanel.RowRequested) -> None:
         self.row = message.index
         self.refresh_preview()
-
-    # --- edits -------------------------------------------------------------------------------------------------
-    def _edit(self, key: str, **changes: Any) -> None:
-        if self._loading:
-            return
-        self.state.set_dataset(**changes)
-        self.changed(key)
-
-    @on(DirectoryTree.FileSelected, "#data-tree")
-    def _file_chosen(self, event: DirectoryTree.FileSelected) -> None:
-        self.query_one("#data-path", Input).value = backend.display_path(self.state, Path(event.path))
-
-    @on(Input.Changed, "#data-path")
-    def _path_typed(self, event: Input.Changed) -> None:
-        self._source_typed(event, other="#data-hub")
-
-    @on(Input.Changed, "#data-hub")
-    def _hub_typed(self, event: Input.Changed) -> None:
-        self._source_typed(event, other="#data-path")
-
-    def _source_typed(self, event: Input.Changed, *, other: str) -> None:
-        """A local path or a hub id was typed: it becomes the dataset path, unless this field was just
-        cleared while the `other` one still names a source."""
-        if is_stale(event):
-            return
-        if self._loading or (not event.value and self.query_one(other, Input).value):
-            return
-        self._edit("datasets", path=event.value.strip())
-        self.schedule_scan()
-
-    @on(Select.Changed, "#data-type")
-    def _type_chosen(self, event: Select.Changed) -> None:
-        if is_stale(event):
-            return
-        if (
-            self._loading
-            or event.value == backend.dataset_type_value(self.state)
-            or (event.value == AUTO and backend.dataset_type_value(self.state) is None)
-        ):
-            return
-        backend.set_dataset_type(self.state, None if event.value == AUTO else str(event.value))
-        self.changed("datasets")
-        self.schedule_scan(delay=0)
-
-    @on(Select.Changed, "#template")
-    def _template_chosen(self, event: Select.Changed) -> None:
-        if is_stale(event):
-            return
-        if self._loading or event.value is Select.NULL:
-            return
-        if event.value != backend.template_value(self.state, self.wizard.facts):
-            backend.set_template(self.state, str(event.value))
-            self.changed("chat_template")
-
-    @on(Checkbox.Changed, "#train-on-inputs")
-    def _train_on_inputs(self, event: Checkbox.Changed) -> None:
-        if is_stale(event):
-            return
-        if not self._loading and event.value != bool(self.state.get("train_on_inputs")):
-            self.state.set("train_on_inputs", event.value)
-            self.changed("train_on_inputs")
-
-    @on(Input.Changed, "#roles")
-    def _roles(self, event: Input.Changed) -> None:
-        if is_stale(event):
-            return
-        roles = [r.strip() for r in event.value.replace(",", " ").split() if r.strip()]
-        if (roles or None) == (self.state.dataset.get("roles_to_train") or None):
-            return  # what is shown already (an empty list in the file stays as it is)
-        self._edit("datasets", roles_to_train=roles or None)
-
-    @on(Input.Changed, "#data-seq-len")
-    def _seq_len(self, event: Input.Changed) -> None:
-        if is_stale(event):
-            return
-        if self._loading:
-            return
-        try:
-            value: Any = int(event.value)
-        except ValueError:
-            value = event.value
-        if value == self.state.get("sequence_len", backend.schema_default("sequence_len")):
-            return  # the value shown already (an echo of load_state): nothing to write
-        self.state.set("sequence_len", value)
-        self.changed("sequence_len")
 
     # --- the quality view (its own screen: tui/wizard/quality) ----------------------------------------------
     @on(Button.Pressed, "#open-quality")
@@ -345,6 +261,6 @@ class DataStep(StepPane):
 
         def curated(path: Path | None) -> None:
             if path is not None:  # the config now trains on the curated copy
-                self.query_one("#data-path", Input).value = backend.display_path(self.state, path)
+                self.query_one("#data-path", Input).value = self.backend.display_path(self.state, path)
 
         self.app.push_screen(QualityScreen(self.state, self.wizard.tokenizer), curated)

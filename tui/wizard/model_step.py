@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ftui.tui.widgets.hardware_panel import HardwarePanel
-from ftui.tui.widgets.memory_panel import MemoryPanel
-from ftui.tui.wizard import backend
+from ftui.tui.widgets.memory_panel import EstimateView, MemoryPanel
+from ftui.tui.wizard.model_info import CatalogRow
 from ftui.tui.wizard.step import StepPane, is_stale
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,7 +20,7 @@ GPU_COUNT_HELP = (
 
 
 class CatalogLoaded(Message):
-    def __init__(self, rows: list[backend.CatalogRow], error: str | None = None) -> None:
+    def __init__(self, rows: list[CatalogRow], error: str | None = None) -> None:
         super().__init__()
         self.rows, self.error = rows, error
 
@@ -30,7 +30,7 @@ class ModelStep(StepPane):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.rows: list[backend.CatalogRow] = []
+        self.rows: list[CatalogRow] = []
 
     def compose_step(self) -> ComposeResult:
         with Horizontal():
@@ -45,7 +45,7 @@ class ModelStep(StepPane):
             with Vertical(id="model-right", classes="side"):
                 with Horizontal(id="gpu-choice"):
                     presets = [("this machine's GPUs", DETECTED)] + [
-                        (n, n) for n in backend.gpu_preset_names()
+                        (n, n) for n in self.backend.gpu_preset_names()
                     ]
                     yield Select(presets, allow_blank=False, id="gpu-preset")
                     yield Input("1", type="integer", id="gpu-count", tooltip=GPU_COUNT_HELP)
@@ -59,9 +59,9 @@ class ModelStep(StepPane):
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def load_catalog(self) -> None:
         try:
-            self.post_message(CatalogLoaded(backend.catalog_rows()))
+            self.post_message(CatalogLoaded(self.backend.catalog_rows()))
         except Exception as err:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(CatalogLoaded([], backend.describe_error(err)))
+            self.post_message(CatalogLoaded([], self.backend.describe_error(err)))
 
     @on(CatalogLoaded)
     def _catalog_loaded(self, message: CatalogLoaded) -> None:
@@ -98,17 +98,17 @@ class ModelStep(StepPane):
         self._show_status()
 
     def problems(self) -> list[str]:
-        problem = backend.model_problem(self.state.base_model)
+        problem = self.backend.model_problem(self.state.base_model)
         return [f"model: {problem}"] if problem else []
 
     def derived_changed(self) -> None:
-        self.query_one("#model-memory", MemoryPanel).show(self.wizard.estimate or backend.EstimateView())
-        self.query_one("#hardware", HardwarePanel).show(backend.hardware_view(self.wizard.hardware))
+        self.query_one("#model-memory", MemoryPanel).show(self.wizard.estimate or EstimateView())
+        self.query_one("#hardware", HardwarePanel).show(self.backend.hardware_view(self.wizard.hardware))
         self._show_status()
 
     def _show_status(self) -> None:
         status = self.query_one("#model-status", Static)
-        problem = backend.model_problem(self.state.base_model)
+        problem = self.backend.model_problem(self.state.base_model)
         wizard = self.wizard
         if problem:
             text, bad = f"✗ {problem}", True
@@ -117,7 +117,7 @@ class ModelStep(StepPane):
         elif wizard.facts is None:
             text, bad = "loading model facts…", False
         else:
-            text, bad = "✓ " + backend.facts_summary(wizard.facts), False
+            text, bad = "✓ " + self.backend.facts_summary(wizard.facts), False
         status.update(text)
         status.set_class(bad, "-invalid")
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ftui.core.errors import UserError
-from ftui.tui.widgets.memory_panel import MemoryPanel
-from ftui.tui.wizard import backend
+from ftui.tui.widgets.memory_panel import EstimateView, MemoryPanel
 from ftui.tui.wizard.step import StepPane
 from rich.syntax import Syntax
 from rich.text import Text
@@ -41,7 +39,7 @@ class ReviewStep(StepPane):
     def load_state(self) -> None:
         path_input = self.query_one("#save-path", Input)
         if not path_input.value:
-            path_input.value = backend.default_save_path(self.state)
+            path_input.value = self.backend.default_save_path(self.state)
         self.refresh_review()
 
     def derived_changed(self) -> None:
@@ -49,7 +47,7 @@ class ReviewStep(StepPane):
             self.refresh_review()
 
     def refresh_review(self) -> None:
-        yaml_text = self.yaml_text = backend.config_yaml(self.state)
+        yaml_text = self.yaml_text = self.backend.config_yaml(self.state)
         theme = "monokai" if self.app.current_theme.dark else "default"
         self.query_one("#yaml-view", Static).update(
             Syntax(
@@ -57,13 +55,13 @@ class ReviewStep(StepPane):
             )
         )
         self.query_one("#review-warnings", Static).update(self._warnings_text())
-        self.query_one("#review-memory", MemoryPanel).show(self.wizard.estimate or backend.EstimateView())
-        target = backend.run_config_path(self.state)
+        self.query_one("#review-memory", MemoryPanel).show(self.wizard.estimate or EstimateView())
+        target = self.backend.run_config_path(self.state)
         try:
             shown = target.relative_to(Path.cwd())
         except ValueError:
             shown = target
-        command = "\n".join(backend.launch_lines(self.state, getattr(self.wizard, "hardware", None)))
+        command = "\n".join(self.backend.launch_lines(self.state, getattr(self.wizard, "hardware", None)))
         self.query_one("#launch-note", Static).update(
             f"Launch saves {shown} and starts training there:\n{command}"
         )
@@ -73,27 +71,22 @@ class ReviewStep(StepPane):
 
     def _warnings_text(self) -> Text:
         errors = self.blocking_problems()
-        warnings = backend.review_warnings(self.state, self.wizard.estimate)
-        ignored, unsupported = backend.config_lists(self.state)
-        destinations, destination_warnings = backend.destination_lines(self.state)
+        warnings = self.backend.review_warnings(self.state, self.wizard.estimate)
+        ignored, unsupported = self.backend.config_lists(self.state)
+        destinations, destination_warnings = self.backend.destination_lines(self.state)
         warnings += destination_warnings
         text = Text()
-        if errors:
-            text.append("Must fix before saving:\n", style="bold red")
-            for problem in errors:
-                text.append(f"  ✗ {problem}\n", style="red")
-        if unsupported:
-            text.append("ftui cannot train this yet (Launch refuses):\n", style="bold red")
-            for line in unsupported:
-                text.append(f"  ✗ {line}\n", style="red")
-        if warnings:
-            text.append("Warnings:\n", style="bold yellow")
-            for warning in warnings:
-                text.append(f"  ⚠ {warning}\n", style="yellow")
-        if ignored:
-            text.append("Read but not acted on:\n", style="bold")
-            for line in ignored:
-                text.append(f"  · {line}\n", style="dim")
+        sections = (
+            ("Must fix before saving:", errors, "✗", "red"),
+            ("ftui cannot train this yet (Launch refuses):", unsupported, "✗", "red"),
+            ("Warnings:", warnings, "⚠", "yellow"),
+            ("Read but not acted on:", ignored, "·", "dim"),
+        )
+        for title, lines, mark, style in sections:
+            if lines:
+                text.append(f"{title}\n", style="bold" if style == "dim" else f"bold {style}")
+                for line in lines:
+                    text.append(f"  {mark} {line}\n", style=style)
         if not errors and not warnings and not unsupported:
             text.append("✓ no problems found\n", style="bold green")
         if destinations:
@@ -113,32 +106,32 @@ class ReviewStep(StepPane):
 
     def save(self, path: Path | None = None, run_copy: bool = False) -> Path | None:
         target = path or Path(
-            self.query_one("#save-path", Input).value.strip() or backend.default_save_path(self.state)
+            self.query_one("#save-path", Input).value.strip() or self.backend.default_save_path(self.state)
         )
-        try:
-            saved, notes = backend.save_state(self.state, target, run_copy=run_copy)
-        except UserError as err:
-            self._status(f"✗ not saved: {err.message}", ok=False)
-            self.notify(err.message, title="Not saved", severity="error")
+        result = self.backend.save_state(self.state, target, run_copy=run_copy)
+        saved = result.path
+        if saved is None:
+            self._status(f"✗ not saved: {result.error}", ok=False)
+            self.notify(str(result.error), title="Not saved", severity="error")
             return None
-        self._status(f"✓ saved {saved}" + "".join(f"\n⚠ {n}" for n in notes), ok=True)
+        self._status(f"✓ saved {saved}" + "".join(f"\n⚠ {n}" for n in result.notes), ok=True)
         self.notify(f"saved {saved}", title="Config saved")
         return saved
 
     def launch(self) -> None:
         """Save the YAML into the output dir and hand it to the app's launcher (the run monitor)."""
-        errors = self.blocking_problems() + backend.config_lists(self.state)[1]
+        errors = self.blocking_problems() + self.backend.config_lists(self.state)[1]
         if errors:
             self._status(f"✗ fix first: {errors[0]}", ok=False)
             self.notify(errors[0], title="Cannot launch yet", severity="error")
             return
-        target = backend.run_config_path(self.state)
+        target = self.backend.run_config_path(self.state)
         saved = self.save(target, run_copy=True)
         if saved is None:
             return
         try:
             self.app.launch_run(saved)  # type: ignore[attr-defined]
-        except UserError as err:
+        except self.backend.Refused as err:
             self._status(f"✗ launch failed: {err.message}", ok=False)
 
     @on(Button.Pressed, "#save")

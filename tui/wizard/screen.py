@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ftui.tui.wizard import backend
+from ftui.tui.widgets.memory_panel import EstimateView
+from ftui.tui.wizard.backend import Backend
 from ftui.tui.wizard.data_step import DataStep
 from ftui.tui.wizard.mask_panel import MaskPanel
 from ftui.tui.wizard.model_step import ModelStep
@@ -56,16 +57,17 @@ class WizardScreen(Screen):
         Binding("ctrl+l", "launch", "Launch", priority=True),
     ]
 
-    def __init__(self, state: WizardState, start_step: str = "model") -> None:
+    def __init__(self, state: WizardState, start_step: str = "model", backend: Backend | None = None) -> None:
         super().__init__()
         self.state = state
+        self.backend = backend or Backend()  # the one door to core
         self.start_step = start_step
         self.facts: Any = None  # core ModelFacts of state.base_model, or None while loading / unknown
         self.facts_error: str | None = None
         self.hardware: Any = None
         self.tokenizer: Any = None
         self.tokenizer_error: str | None = None
-        self.estimate: backend.EstimateView | None = None
+        self.estimate: EstimateView | None = None
         self._started = False
         self._reload_timer: Timer | None = None
 
@@ -200,7 +202,7 @@ class WizardScreen(Screen):
         self.refresh_bindings()
 
     def refresh_estimate(self) -> None:
-        self.estimate = backend.estimate(self.state, self.facts, self.hardware)
+        self.estimate = self.backend.estimate(self.state, self.facts, self.hardware)
         for step in self.built_steps():
             step.derived_changed()
 
@@ -210,14 +212,14 @@ class WizardScreen(Screen):
         model = self.state.base_model
         self.facts, self.facts_error, self.tokenizer, self.tokenizer_error = None, None, None, None
         self.refresh_estimate()
-        if model and backend.model_problem(model) is None:
+        if model and self.backend.model_problem(model) is None:
             self.load_facts(model)
             if self.current == "data":  # the tokenizer (transformers) is only needed there: load it lazily
                 self.load_tokenizer(model)
 
     def ensure_tokenizer(self) -> None:
         model = self.state.base_model
-        if self.tokenizer is None and not self.tokenizer_error and backend.model_problem(model) is None:
+        if self.tokenizer is None and not self.tokenizer_error and self.backend.model_problem(model) is None:
             if not any(w.group == "tokenizer" and w.is_running for w in self.workers):
                 self.load_tokenizer(model)
 
@@ -225,26 +227,26 @@ class WizardScreen(Screen):
     def load_facts(self, model: str) -> None:
         try:
             with TRANSFORMERS_LOCK:
-                facts = backend.load_facts(model)
+                facts = self.backend.load_facts(model)
             self.post_message(Loaded("facts", model, facts))
         except Exception as err:  # noqa: BLE001 - shown to the user, never a traceback
-            self.post_message(Loaded("facts", model, error=backend.describe_error(err)))
+            self.post_message(Loaded("facts", model, error=self.backend.describe_error(err)))
 
     @work(thread=True, exclusive=True, group="tokenizer", exit_on_error=False)
     def load_tokenizer(self, model: str) -> None:
         try:
             with TRANSFORMERS_LOCK:
-                tokenizer = backend.load_tokenizer(self.state)
+                tokenizer = self.backend.load_tokenizer(self.state)
             self.post_message(Loaded("tokenizer", model, tokenizer))
         except Exception as err:  # noqa: BLE001
-            self.post_message(Loaded("tokenizer", model, error=backend.describe_error(err)))
+            self.post_message(Loaded("tokenizer", model, error=self.backend.describe_error(err)))
 
     @work(thread=True, exclusive=True, group="hardware", exit_on_error=False)
     def load_hardware(self) -> None:
         try:
-            self.post_message(Loaded("hardware", "", backend.detect_hardware()))
+            self.post_message(Loaded("hardware", "", self.backend.detect_hardware()))
         except Exception as err:  # noqa: BLE001
-            self.post_message(Loaded("hardware", "", error=backend.describe_error(err)))
+            self.post_message(Loaded("hardware", "", error=self.backend.describe_error(err)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

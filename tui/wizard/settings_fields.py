@@ -6,7 +6,10 @@ Parsing and checking a typed value is pure (`parse_value`), so the step only wir
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ftui.tui.wizard.backend import Backend
 
 Kind = Literal["int", "float", "text", "select", "bool"]
 
@@ -24,12 +27,10 @@ class FieldSpec:
     section: str = ""
     vocabulary: str = ""  # a list in core.config.choices to take the choices from (read when first shown)
 
-    def options(self) -> tuple[tuple[str, str], ...]:
+    def options(self, backend: Backend) -> tuple[tuple[str, str], ...]:
         if not self.vocabulary:
             return self.choices
-        from ftui.core.config import choices
-
-        return tuple((v, v) for v in getattr(choices, self.vocabulary))
+        return tuple((v, v) for v in backend.choices(self.vocabulary))
 
 
 METHOD_CHOICES: tuple[tuple[str, str], ...] = (
@@ -148,7 +149,7 @@ def format_value(value: Any) -> str:
 
 
 # --- pseudo-keys: one control that stands for several config keys ---------------------------------------------
-def get_pseudo(values: dict[str, Any], key: str) -> Any:
+def get_pseudo(values: dict[str, Any], key: str, backend: Backend | None = None) -> Any:
     if key == "rl_method":
         return values.get("rl") or "sft"
     if key == "adapter_kind":
@@ -161,9 +162,9 @@ def get_pseudo(values: dict[str, Any], key: str) -> Any:
         bf16 = values.get("bf16", "auto")
         return "auto" if bf16 == "auto" else "bf16" if bf16 else "fp32"
     if key == "report":  # the first tracker core's rule picks (report_to, else Axolotl's use_/project keys)
-        from ftui.tui.wizard.backend import report_targets
+        from ftui.tui.wizard.backend import Backend
 
-        targets = report_targets(values)
+        targets = (backend or Backend()).report_targets(values)
         return targets[0] if targets else "none"
     return values.get(key)
 

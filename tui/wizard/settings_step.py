@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftui.tui.widgets.memory_panel import MemoryPanel
-from ftui.tui.wizard import backend
+from ftui.tui.widgets.memory_panel import EstimateView, MemoryPanel
 from ftui.tui.wizard.settings_fields import (
     FIELD_BY_KEY,
     FIELDS,
@@ -59,7 +58,7 @@ class SettingsStep(StepPane):
 
     def _control(self, spec: FieldSpec):
         if spec.kind == "select":
-            return Select(spec.options(), allow_blank=False, id=f"f-{spec.key}", compact=True)
+            return Select(spec.options(self.backend), allow_blank=False, id=f"f-{spec.key}", compact=True)
         if spec.kind == "bool":
             return Checkbox("", id=f"f-{spec.key}", compact=True)
         kind = {"int": "integer", "float": "text", "text": "text"}[spec.kind]
@@ -80,11 +79,11 @@ class SettingsStep(StepPane):
             values = self.state.values
             for spec in FIELDS:
                 widget = self.query_one(f"#f-{spec.key}")
-                value = get_pseudo(values, spec.key)
+                value = get_pseudo(values, spec.key, self.backend)
                 if value is None and not spec.optional:
-                    value = backend.schema_default(spec.key)
+                    value = self.backend.schema_default(spec.key)
                 if isinstance(widget, Select):
-                    options = spec.options()
+                    options = spec.options(self.backend)
                     widget.value = value if value in {v for _, v in options} else options[0][1]
                 elif isinstance(widget, Checkbox):
                     widget.value = bool(value)
@@ -101,7 +100,7 @@ class SettingsStep(StepPane):
         self._show_effective_batch()
 
     def _fill_modules(self) -> None:
-        names = backend.linear_module_names(self.wizard.facts)
+        names = self.backend.linear_module_names(self.wizard.facts)
         chosen = list(self.state.get("lora_target_modules") or [])
         names = names + [n for n in chosen if n not in names]
         selection = self.query_one("#target-modules", SelectionList)
@@ -112,7 +111,7 @@ class SettingsStep(StepPane):
         selection.disabled = bool(self.state.get("lora_target_linear")) or self.state.get("adapter") is None
 
     def derived_changed(self) -> None:
-        self.query_one("#settings-memory", MemoryPanel).show(self.wizard.estimate or backend.EstimateView())
+        self.query_one("#settings-memory", MemoryPanel).show(self.wizard.estimate or EstimateView())
         was_loading, self._loading = self._loading, True
         try:
             self._fill_modules()
@@ -128,14 +127,14 @@ class SettingsStep(StepPane):
             and not self.state.get("lora_target_modules")
         ):
             found.append("choose target modules or 'all linear layers'")
-        return found + backend.config_problems(self.state, "settings")
+        return found + self.backend.config_problems(self.state, "settings")
 
     def _shown_value(self, key: str) -> Any:
         """What the control shows for `key` when the user has not touched it: the config's value, else the
         schema default (an echo of it must not write the default into the file)."""
-        value = get_pseudo(self.state.values, key)
+        value = get_pseudo(self.state.values, key, self.backend)
         if value is None and not FIELD_BY_KEY[key].optional:
-            value = backend.schema_default(key)
+            value = self.backend.schema_default(key)
         return value
 
     # --- edits ----------------------------------------------------------------------------------------------------
@@ -161,10 +160,8 @@ class SettingsStep(StepPane):
         self.query_one(f"#row-{key}").set_class(bool(reason), "-invalid")
 
     def _adapter_visibility(self) -> None:
-        from ftui.core.preference.methods import METHOD_KEYS, method_name
-
-        method = method_name(self.state.values)
-        for key, methods in METHOD_KEYS.items():
+        method, method_keys = self.backend.preference_method(self.state.values)
+        for key, methods in method_keys.items():
             if key in FIELD_BY_KEY:
                 self.query_one(f"#row-{key}").display = method in methods  # only the method's own
         lora = self.state.get("adapter") is not None

@@ -10,6 +10,7 @@ from textual.containers import Container
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from ftui.tui.wizard.backend import Backend
     from ftui.tui.wizard.screen import WizardScreen
 
 
@@ -60,6 +61,11 @@ class StepPane(Container):
     @property
     def state(self) -> WizardState:
         return self.wizard.state
+
+    @property
+    def backend(self) -> Backend:
+        """The wizard's door to core."""
+        return self.wizard.backend
 
     @property
     def wizard(self) -> WizardScreen:
