@@ -48,10 +48,10 @@ class WizardScreen(Screen):
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("ctrl+b", "back", "Back", priority=True),
-        Binding("f2", "goto('model')", "Model", show=False),
-        Binding("f3", "goto('data')", "Data", show=False),
-        Binding("f4", "goto('settings')", "Settings", show=False),
-        Binding("f5", "goto('review')", "Review", show=False),
+        *(
+            Binding(f"f{n}", f"goto('{step}')", STEP_TITLES[step], show=False)
+            for n, step in enumerate(STEPS, 2)
+        ),
         Binding("f6", "data_quality", "Data quality", show=False),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+l", "launch", "Launch", priority=True),
