@@ -25,6 +25,7 @@ from ftui.core.export.arch import (
     rope_settings,
     text_weights,
 )
+from ftui.core.runs.layout import EXPORT_DIR
 
 # --quant name -> (GGMLQuantizationType member, LlamaFileType member)
 QUANTS: dict[str, tuple[str, str]] = {
@@ -38,7 +39,6 @@ QUANTS: dict[str, tuple[str, str]] = {
     "q4_0": ("Q4_0", "MOSTLY_Q4_0"),
 }
 DEFAULT_QUANT = "f16"
-EXPORT_DIR = "export"
 
 
 @dataclass

@@ -12,6 +12,7 @@
       checkpoint-N/         complete checkpoints (core/train/checkpoints.py); .tmp-checkpoint-N while saving
       adapter_config.json | config.json + weights, tokenizer files: the final model (Transformers' names)
       merged/               `ftui merge` output, with ftui_merge.json; merge.log is the TUI merge's console
+      export/               `ftui export --gguf`: the GGUF file and its Ollama Modelfile
       critiques.jsonl       human verdicts on generations; judgements.jsonl: the judge's (core/quality)
 """
 
@@ -39,6 +40,7 @@ TRAINER_STATE_FILE = "trainer_state.json"  # written last by the Trainer: its pr
 MERGED_DIR = "merged"
 MERGE_INFO_FILE = "ftui_merge.json"
 MERGE_LOG = "merge.log"
+EXPORT_DIR = "export"  # `ftui export --gguf`: NAME-QUANT.gguf and the Ollama Modelfile
 CRITIQUES_FILE = "critiques.jsonl"
 JUDGEMENTS_FILE = "judgements.jsonl"
 # Transformers' and PEFT's names for a saved model
