@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftui.core.labels import IGNORE_INDEX
 from ftui.core.templates.types import TokenInfo
 
-IGNORE_INDEX = -100
 RED, GREEN, WHITE, BOLD, RESET = "\x1b[31m", "\x1b[32m", "\x1b[37m", "\x1b[1m", "\x1b[0m"
 TRAINED_OPEN, TRAINED_CLOSE = "[[", "]]"
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-IGNORE_INDEX = -100
+from ftui.core.labels import IGNORE_INDEX
 
 
 class _LeftmostFit:

@@ -29,6 +29,11 @@ def verdict(total_bytes: int, gpu: GpuTarget) -> GpuVerdict:
     return GpuVerdict(gpu=gpu.name, memory_bytes=gpu.memory_bytes, status=status, usage=round(usage, 4))
 
 
+def fits_on(total_bytes: int, name: str, memory_bytes: int) -> bool:
+    """The estimator's own "fits" rule (headroom included), for lists of GPUs that only need yes or no."""
+    return verdict(total_bytes, GpuTarget(name, memory_bytes)).status == "fits"
+
+
 FUSED_TIP_MIN_SHARE = 0.05  # a tip only when the fused loss saves at least this share of the peak
 
 

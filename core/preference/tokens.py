@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftui.core.data.rows import RowError
+from ftui.core.labels import IGNORE_INDEX
 from ftui.core.preference.rows import PreferenceRow
 from ftui.core.templates.tokenizer_info import TokenizerInfo
-
-IGNORE_INDEX = -100
 
 
 @dataclass

@@ -21,13 +21,13 @@ from typing import Any
 
 from ftui.core.errors import UserError
 from ftui.core.fingerprint import fingerprint_inputs, json_digest
+from ftui.core.labels import IGNORE_INDEX
 from ftui.core.preprocess.rows import RowBuilder, as_dataset
 from ftui.core.preprocess.stats import DatasetStats, StatsCollector, column_lengths, no_rows_left
 from ftui.core.preprocess.store import StoredDataset, load_stored, prepared_root, save_stored
 
 Progress = Callable[[int, int], None]  # (examples done, examples in total)
 CHUNK = 1000
-IGNORE_INDEX = -100
 
 
 @dataclass

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.labels import IGNORE_INDEX
 
-IGNORE_INDEX = -100
 PERCENTILES = (50, 90, 99)
 
 

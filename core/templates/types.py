@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-IGNORE_INDEX = -100
+from ftui.core.labels import IGNORE_INDEX
 
 TrainOnEos = Literal["turn", "all", "last", "none"]
 ExcessLength = Literal["drop", "truncate"]

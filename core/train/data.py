@@ -15,9 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ftui.core.labels import IGNORE_INDEX
 from ftui.core.train.settings import TrainSettings
-
-IGNORE_INDEX = -100
 
 
 @dataclass

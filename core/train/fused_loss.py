@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from ftui.core.labels import IGNORE_INDEX
 from ftui.core.train import kernels
-
-IGNORE_INDEX = -100
 
 
 def chunk_tokens(vocab: int, num_chunks: int | None, tokens: int) -> int:

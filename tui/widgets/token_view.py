@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ftui.core.labels import IGNORE_INDEX
 from rich.cells import get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -18,8 +19,6 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-
-IGNORE_INDEX = -100
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ def estimate(state: WizardState, facts: Any, hardware: Any) -> EstimateView:
         return EstimateView(note="loading model facts…")
     from ftui.core.hardware import GPU_PRESETS
     from ftui.core.memory import COMPONENT_LABELS, EstimateInput, estimate_memory
+    from ftui.core.memory.advice import fits_on
 
     values = dict(state.values)
     values["num_processes"] = state.gpu_count
@@ -62,7 +63,7 @@ def estimate(state: WizardState, facts: Any, hardware: Any) -> EstimateView:
         note=per_gpu.strip(),
     )
     if not targets:
-        fits = [p.name for p in GPU_PRESETS.values() if result.total_bytes <= 0.9 * p.memory_bytes]
+        fits = [p.name for p in GPU_PRESETS.values() if fits_on(result.total_bytes, p.name, p.memory_bytes)]
         where = (
             f"fits on {', '.join(fits[:4])}{'…' if len(fits) > 4 else ''}" if fits else "fits no preset GPU"
         )
