@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ftui.core.units import format_bytes, format_duration  # noqa: F401  (re-exported: callers import them here)
+
 
 def ema(values: Sequence[float], smoothing: float = 0.9) -> list[float]:
     """Debiased exponential moving average (TensorBoard's): early points are not pulled towards zero."""
@@ -180,27 +182,3 @@ def downsample_minmax(
 def log10_values(ys: Sequence[float]) -> list[float]:
     """log10 for a log-scale plot drawn by hand (plotext's own log scale redraws badly); clamps at 1e-12."""
     return [math.log10(max(y, 1e-12)) for y in ys]
-
-
-def format_duration(seconds: float | None) -> str:
-    """`1h02m`, `3m05s`, `42s`; `-` when unknown."""
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return "-"
-    seconds = int(round(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
-
-
-def format_bytes(value: float | None) -> str:
-    """Human bytes in binary units: `1.5 GiB`; `-` when unknown."""
-    if value is None:
-        return "-"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(size) < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TiB"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ftui.core.memory.constants import GIB, TIGHT_FRACTION
+from ftui.core.memory.constants import TIGHT_FRACTION
 from ftui.core.memory.estimate import GpuVerdict, MemoryEstimate, Suggestion
 from ftui.core.memory.inputs import EstimateInput
 from ftui.core.memory.static import optimizer_spec
+from ftui.core.units import gib
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,6 @@ def fused_loss_saving(inp: EstimateInput, estimate: Callable[[EstimateInput], Me
     if inp.fused_loss:
         return 0
     return estimate(inp).total_bytes - estimate(inp.with_changes(fused_loss=True)).total_bytes
-
-
-def gib(n: int) -> str:
-    return f"{n / GIB:.2f} GiB"
 
 
 def tips(

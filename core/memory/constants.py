@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GIB = 1024**3
+from ftui.core.units import GIB  # noqa: F401  (re-exported: the estimator names it here)
+
 DTYPE_BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
 
 # bitsandbytes NF4 (QLoRA): 4-bit codes = 0.5 B/param; absmax per block of 64 values. With double quantization

@@ -11,8 +11,7 @@ import sys
 from typing import Any
 
 from ftui.core.errors import UserError
-
-GIB = 1024**3
+from ftui.core.units import gib_number as _gib
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -178,10 +177,6 @@ def render_nodes(nodes: dict[str, Any], gbit: float = 100.0) -> str:
             f"({_gib(cheapest['per_gpu_bytes'])} GiB per GPU, {traffic})"
         )
     return "\n".join(lines)
-
-
-def _gib(n: int) -> str:
-    return f"{n / GIB:.2f}"
 
 
 def _count(n: int) -> str:

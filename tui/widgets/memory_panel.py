@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ftui.core.memory.constants import GIB
+from ftui.core.units import gib as gb
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -38,11 +38,6 @@ class EstimateView:
     params: int | None = None
     trainable_params: int | None = None
     note: str = ""
-
-
-def gb(n: int) -> str:
-    """Binary gigabytes, as `ftui estimate` prints them (GPU memory is sold in GiB)."""
-    return f"{n / GIB:.2f} GiB"
 
 
 def human_count(n: int) -> str:

@@ -1,0 +1,42 @@
+"""Byte and duration formatters, in one place: the monitor, the estimator, the wizard and the CLI print
+sizes and times the same way."""
+
+from __future__ import annotations
+
+import math
+
+GIB = 1024**3
+
+
+def gib_number(n: float) -> str:
+    """Bytes as binary gigabytes with two decimals and no unit: `1.50` (tables that name GiB in a header)."""
+    return f"{n / GIB:.2f}"
+
+
+def gib(n: float) -> str:
+    """Bytes as binary gigabytes: `1.50 GiB` (GPU memory is sold in GiB; `ftui estimate` and the wizard)."""
+    return f"{gib_number(n)} GiB"
+
+
+def format_duration(seconds: float | None) -> str:
+    """`1h02m`, `3m05s`, `42s`; `-` when unknown."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "-"
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+def format_bytes(value: float | None) -> str:
+    """Human bytes in binary units: `1.5 GiB`; `-` when unknown."""
+    if value is None:
+        return "-"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
