@@ -19,6 +19,24 @@ from ftui.core.templates.library import template_for, template_from_config
 FIXTURE = Path(__file__).parent / "data" / "parity" / "axolotl_template_parity.json"
 
 
+@pytest.fixture(autouse=True)
+def _recorded_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Templates that print today's date (mistral_v7_tekken's system prompt) render the day Axolotl's
+    output was recorded, so the comparison does not break at midnight."""
+    from datetime import datetime
+
+    from ftui.core.templates import jinja_env
+
+    recorded = datetime.fromisoformat(json.loads(FIXTURE.read_text())["meta"]["date"])
+
+    class _RecordedDay(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206 - datetime's own signature
+            return recorded
+
+    monkeypatch.setattr(jinja_env, "datetime", _RecordedDay)
+
+
 def _cases() -> list[dict]:
     return json.loads(FIXTURE.read_text())["cases"]
 
