@@ -4,7 +4,7 @@ the generated Axolotl/transformers lists under templates/axolotl/ are what those
 from __future__ import annotations
 
 import pytest
-from ftui.core.config import FtuiConfig, parse_config, registry
+from ftui.core.config import FtuiConfig, ignored_keys, known_keys, parse_config, unsupported
 from ftui.core.config.choices import (
     axolotl_chat_templates,
     is_secret_key,
@@ -20,9 +20,9 @@ def places(key: str) -> list[str]:
     found = []
     if key in FtuiConfig.model_fields:
         found.append("field")
-    if key in registry.IGNORED_REASON:
+    if key in ignored_keys.IGNORED_REASON:
         found.append("ignored")
-    if key in registry.FEATURE_OF_KEY:
+    if key in unsupported.FEATURE_OF_KEY:
         found.append("unsupported")
     if not found and is_secret_key(key):
         found.append("secret")
@@ -30,30 +30,30 @@ def places(key: str) -> list[str]:
 
 
 def test_every_key_axolotl_knows_has_exactly_one_place():
-    wrong = {key: places(key) for key in registry.documented_keys() if len(places(key)) != 1}
+    wrong = {key: places(key) for key in known_keys.documented_keys() if len(places(key)) != 1}
     assert wrong == {}
 
 
 def test_the_registry_names_only_keys_axolotl_knows():
-    listed = set(registry.IGNORED_REASON) | set(registry.FEATURE_OF_KEY)
-    assert sorted(listed - registry.documented_keys()) == []
+    listed = set(ignored_keys.IGNORED_REASON) | set(unsupported.FEATURE_OF_KEY)
+    assert sorted(listed - known_keys.documented_keys()) == []
 
 
 def test_every_dataset_key_axolotl_knows_has_exactly_one_place():
     fields = set(DatasetConfig.model_fields)
-    for key in registry.documented_dataset_keys():
+    for key in known_keys.documented_dataset_keys():
         homes = [
             key in fields,
-            key in registry.IGNORED_DATASET_REASON,
-            key in registry.DATASET_FEATURE_OF_KEY,
+            key in ignored_keys.IGNORED_DATASET_REASON,
+            key in unsupported.DATASET_FEATURE_OF_KEY,
         ]
         assert sum(homes) == 1, key
-    listed = set(registry.IGNORED_DATASET_REASON) | set(registry.DATASET_FEATURE_OF_KEY)
-    assert sorted(listed - registry.documented_dataset_keys()) == []
+    listed = set(ignored_keys.IGNORED_DATASET_REASON) | set(unsupported.DATASET_FEATURE_OF_KEY)
+    assert sorted(listed - known_keys.documented_dataset_keys()) == []
 
 
 def test_the_key_lists_were_generated_from_axolotl():
-    data = registry.axolotl_keys()
+    data = known_keys.axolotl_keys()
     assert data["current"]["axolotl"] == "0.19.0" and len(data["current"]["top"]) > 380
     assert "attn_implementation" in data["current"]["top"] and "xformers_attention" in data["current"]["top"]
     assert "unsloth_lora_mlp" in data["legacy"]["top"]  # 0.4.x-era keys the current schema dropped
@@ -75,7 +75,7 @@ def test_optimizer_list_matches_transformers():
         assert name in optimizer_names()
 
 
-@pytest.mark.parametrize("rl", registry.axolotl_keys()["current"]["rl"])
+@pytest.mark.parametrize("rl", known_keys.axolotl_keys()["current"]["rl"])
 def test_every_rl_method_opens_and_only_online_rl_is_unsupported(rl):
     from ftui.core.preference.methods import METHODS
 
@@ -89,7 +89,7 @@ def test_every_rl_method_opens_and_only_online_rl_is_unsupported(rl):
 def test_every_axolotl_rl_value_has_a_place():
     from ftui.core.preference.methods import RL_CHOICES
 
-    assert set(registry.axolotl_keys()["current"]["rl"]) <= set(RL_CHOICES)
+    assert set(known_keys.axolotl_keys()["current"]["rl"]) <= set(RL_CHOICES)
 
 
 def test_empty_or_neutral_values_ask_for_nothing():

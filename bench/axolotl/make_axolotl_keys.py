@@ -12,7 +12,8 @@ of every dataset entry kind (SFT, DPO, KTO, stepwise), the ChatTemplate and RLTy
 transformers' OptimizerNames and Axolotl's own optimizers. "legacy": keys of the 0.4.x-era schema
 (AxolotlInputConfig v0_4_1) that the current one no longer has - old configs still carry them.
 "history": keys of the YAML reference in the README/docs of every release tag (from v0.1.0).
-core/config/registry.py classifies every one of them; tests/test_config_registry.py holds it to that.
+core/config/ignored_keys.py and unsupported.py classify every one of them; tests/test_config_registry.py holds
+it to that.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What ftui does with each key of a config: act on it, ignore it (reported), or refuse to train (unsupported).
 
 Works on the plain data of a file (before validation), so `ftui check` can list ignored keys and unsupported
-features even for a config that has errors. The lists themselves live in `registry.py`.
+features even for a config that has errors. The lists themselves live in ignored_keys.py, unsupported.py and
+plugins.py.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftui.core.config import registry
+from ftui.core.config import ignored_keys, known_keys, unsupported
 from ftui.core.config.choices import (
     AXOLOTL_LR_SCHEDULERS,
     UNRENDERED_DATASET_TYPES,
@@ -19,6 +20,7 @@ from ftui.core.config.choices import (
     runnable_attention,
 )
 from ftui.core.config.errors import KeyPath, Problem, format_key_path
+from ftui.core.config.plugins import plugin_status
 from ftui.core.config.secrets import is_secret
 from ftui.core.config.suggestions import did_you_mean
 from ftui.core.preference.methods import OTHER_RL
@@ -68,12 +70,12 @@ def _asks(value: Any) -> bool:
 def classify(data: dict[str, Any], fields: set[str], dataset_fields: set[str]) -> KeyNotes:
     """Sort every key of the plain config `data`: `fields` are the schema's (acted on)."""
     notes = KeyNotes()
-    documented = registry.documented_keys()
+    documented = known_keys.documented_keys()
     for key, value in data.items():
         if key in fields:
             continue
-        feature = registry.feature_of(key)
-        reason = registry.ignored_reason(key)
+        feature = unsupported.feature_of(key)
+        reason = ignored_keys.ignored_reason(key)
         if feature is not None:
             if feature.active(value):  # e.g. `rl:` empty or `context_parallel_size: 1` asks for nothing
                 notes.unsupported.append(UnsupportedUse(feature.name_for(value), (key,), feature.message))
@@ -110,15 +112,15 @@ def classify(data: dict[str, Any], fields: set[str], dataset_fields: set[str]) -
 
 
 def _classify_dataset(entry: dict[str, Any], where: KeyPath, fields: set[str], notes: KeyNotes) -> None:
-    documented = registry.documented_dataset_keys()
+    documented = known_keys.documented_dataset_keys()
     for key, value in entry.items():
         path = (*where, key)
         if key in fields:
             continue
-        feature = registry.DATASET_FEATURE_OF_KEY.get(key)
+        feature = unsupported.DATASET_FEATURE_OF_KEY.get(key)
         if feature is not None and feature.active(value):
             notes.unsupported.append(UnsupportedUse(feature.name_for(value), path, feature.message))
-        elif (reason := registry.dataset_ignored_reason(key)) is not None or key in documented:
+        elif (reason := ignored_keys.dataset_ignored_reason(key)) is not None or key in documented:
             if _asks(value):
                 notes.ignored.append(
                     IgnoredKey(path, reason or "an Axolotl dataset key ftui does not act on")
@@ -184,7 +186,7 @@ def unsupported_values(data: dict[str, Any]) -> list[UnsupportedUse]:
                 "this schedule is Axolotl's own; ftui runs transformers' schedulers",
             )
         )
-    if data.get("adapter") in registry.UNSUPPORTED_ADAPTERS:
+    if data.get("adapter") in unsupported.UNSUPPORTED_ADAPTERS:
         out.append(UnsupportedUse(f"adapter {data['adapter']}", ("adapter",), "ftui trains LoRA and QLoRA"))
     if data.get("rl") in OTHER_RL:
         out.append(
@@ -197,7 +199,7 @@ def unsupported_values(data: dict[str, Any]) -> list[UnsupportedUse]:
         )
     plugins = data.get("plugins")
     for i, plugin in enumerate(plugins if isinstance(plugins, list) else [plugins] if plugins else []):
-        status, what = registry.plugin_status(str(plugin))
+        status, what = plugin_status(str(plugin))
         if status == "unsupported":
             out.append(UnsupportedUse(what, ("plugins", i), "ftui does not load Axolotl plugins"))
     out += _dataset_type_uses(data)
@@ -240,7 +242,7 @@ def ignored_plugins(data: dict[str, Any]) -> list[IgnoredKey]:
     plugins = data.get("plugins")
     out = []
     for i, plugin in enumerate(plugins if isinstance(plugins, list) else []):
-        status, what = registry.plugin_status(str(plugin))
+        status, what = plugin_status(str(plugin))
         if status == "ignored":
             out.append(IgnoredKey(("plugins", i), f"{what}; ftui does not load Axolotl plugins"))
     return out
