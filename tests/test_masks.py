@@ -261,8 +261,8 @@ def test_random_conversations_keep_invariants(smollm, contents: list[str], templ
 @pytest.mark.parametrize("template_name", ["chatml", "llama3", "mistral", "gemma", "phi3", "tokenizer"])
 def test_one_render_spans_equal_placeholder_spans(smollm, template_name: str) -> None:
     from ftui.core.templates import load_template
+    from ftui.core.templates.chat_spans import _marked_ranges, _message_dict, _placeholder_range, chat_source
     from ftui.core.templates.jinja_env import render_chat
-    from ftui.core.templates.render import _marked_ranges, _message_dict, _placeholder_range, chat_source
     from ftui.core.templates.tokenizer_info import tokenizer_info
 
     info = tokenizer_info(smollm)

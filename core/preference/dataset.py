@@ -67,8 +67,8 @@ class Renderer:
 
     def chat_source(self) -> str:
         if self._source is None:
+            from ftui.core.templates.chat_spans import chat_source
             from ftui.core.templates.library import template_from_config
-            from ftui.core.templates.render import chat_source
 
             template = template_from_config(self.config, self.entry)
             if template.kind not in ("chat", "tokenizer"):

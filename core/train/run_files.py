@@ -24,8 +24,8 @@ def memory_estimate(config: Any) -> dict[str, Any]:
 def _chat_template_used(config: Any, tokenizer: Any) -> str | None:
     """The Jinja chat template preprocessing rendered the (first) dataset with, if it is a chat template."""
     try:
+        from ftui.core.templates.chat_spans import chat_source
         from ftui.core.templates.library import template_from_config
-        from ftui.core.templates.render import chat_source
         from ftui.core.templates.tokenizer_info import tokenizer_info
 
         datasets = getattr(config, "datasets", None) or []
