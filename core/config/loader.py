@@ -224,7 +224,7 @@ def _validate(data: dict[str, Any]) -> tuple[FtuiConfig | None, list[Problem]]:
         return config, check_rules(config)
     except ValidationError as err:
         problems = _field_problems(err, data)
-    from ftui.core.config.rules import dataset_type_problems
+    from ftui.core.config.data_rules import dataset_type_problems
 
     known = {p.path for p in problems}
     problems += [p for p in dataset_type_problems(data) if p.path not in known]
