@@ -121,7 +121,7 @@ def build_pairs(out: Path, max_new_tokens: int) -> tuple[int, int]:
     answers = generations(out / "sft" / "merged", prompts, max_new_tokens)
     TIMES["generate pairs"] = round(time.monotonic() - start, 1)
     rng = random.Random(0)
-    from ftui.core.preprocess.pipeline import split_indices
+    from ftui.core.preprocess.tokenize_datasets import split_indices
 
     train_idx, val_idx = split_indices(len(rows), 12, 42)  # the 12 questions the SFT run held out
     pairs, own = [], 0

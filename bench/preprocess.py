@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from ftui.core.data import iter_examples
-    from ftui.core.preprocess.pipeline import chunked, tokenize_chunks
+    from ftui.core.preprocess.tokenize_datasets import chunked, tokenize_chunks
     from ftui.core.templates import MaskSettings, Tokenizing
     from ftui.core.tokenizer import load_tokenizer
 

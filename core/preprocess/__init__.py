@@ -8,10 +8,11 @@
 Importing this package is cheap; `datasets` and the tokenizer load only when used.
 """
 
-from ftui.core.preprocess.pipeline import PreparedDataset, prepare_dataset, split_indices
+from ftui.core.preprocess.pipeline import PreparedDataset, prepare_dataset
 from ftui.core.preprocess.preview import PreviewItem, preview_examples
 from ftui.core.preprocess.stats import DatasetStats
 from ftui.core.preprocess.store import DEFAULT_PREPARED_DIR, prepared_root
+from ftui.core.preprocess.tokenize_datasets import split_indices
 
 __all__ = [
     "DEFAULT_PREPARED_DIR",

@@ -10,7 +10,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from ftui.core.preprocess.pipeline import jobs_for
+from ftui.core.preprocess.tokenize_datasets import jobs_for
 
 
 @dataclass

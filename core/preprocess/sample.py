@@ -65,7 +65,7 @@ def _first_problem(err: Any) -> str:
 def first_job(config: Any, tokenizer: Any) -> Any:
     """The Tokenizing job of the config's first `datasets[]` entry (template, masks, length), from the
     same `jobs_for` preprocessing uses."""
-    from ftui.core.preprocess.pipeline import jobs_for
+    from ftui.core.preprocess.tokenize_datasets import jobs_for
 
     if not config.datasets:
         raise UserError("the config has no `datasets:`", hint="choose a data file, folder or hub dataset")
@@ -100,8 +100,8 @@ def sample_stats(
     """Tokenize `examples` through preprocessing's row rule (drop / truncate / split, dedupe) into its
     collector; None when `cancelled()` turns true. Curation that needs the whole dataset (dataset_drop,
     near deduplication) is not applied here. Raises preprocessing's UserErrors (nothing left, val split)."""
-    from ftui.core.preprocess.pipeline import kept_rows, split_indices
     from ftui.core.preprocess.stats import no_rows_left
+    from ftui.core.preprocess.tokenize_datasets import kept_rows, split_indices
 
     collector = StatsCollector(config.sequence_len)
     dedupe = bool(getattr(config, "dataset_exact_deduplication", False))

@@ -3,7 +3,7 @@
 The audit runs once over the config's datasets (the same kinds and rules as `ftui data audit`), and the rows it
 flags with a chosen kind are filtered out of the example stream before tokenizing, each counted under its
 first chosen kind. Axolotl's `dataset_exact_deduplication` is applied later, on the tokenized rows (see
-preprocess/pipeline.py), exactly as Axolotl does it.
+preprocess/tokenize_datasets.py), exactly as Axolotl does it.
 """
 
 from __future__ import annotations

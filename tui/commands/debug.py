@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     if method_name(config) != SFT:
         return _preference(args, config)
-    from ftui.core.preprocess.pipeline import jobs_for
+    from ftui.core.preprocess.tokenize_datasets import jobs_for
     from ftui.core.tokenizer import load_tokenizer
 
     tokenizer = load_tokenizer(config)
