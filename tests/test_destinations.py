@@ -121,7 +121,7 @@ async def test_review_step_shows_the_trackers_and_hub_core_chose(
     tmp_path, monkeypatch, tiny_chatml_model_dir
 ):
     from ftui.core.config import load_config
-    from ftui.core.config.check import tracking_lines
+    from ftui.core.config.summary import tracking_lines
     from ftui.tui.app import FtuiApp, load_state
 
     monkeypatch.chdir(tmp_path)

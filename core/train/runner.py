@@ -84,7 +84,7 @@ def run_training(
 def refuse_before_loading(config: Any) -> None:
     """What ftui cannot train (unsupported keys, Liger without its GPU, a tracker not installed): one
     message, before anything is loaded or written."""
-    from ftui.core.config.check import config_unsupported, unsupported_error
+    from ftui.core.config.train_gate import config_unsupported, unsupported_error
     from ftui.core.tracking import check_installed
 
     refusal = unsupported_error(config_unsupported(config))

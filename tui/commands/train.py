@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notices, not for users
     from ftui.core.config import load_config
-    from ftui.core.config.check import ignored_lines, unsupported_error
+    from ftui.core.config.train_gate import ignored_lines, unsupported_error
 
     loaded = load_config(args.config)
     refusal = unsupported_error(loaded.unsupported, args.config)
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     for line in ignored_lines(loaded.ignored):
         print(f"ignored: {line}", file=sys.stderr)
     if loaded.config.report_targets or loaded.config.hub_model_id:
-        from ftui.core.config.check import tracking_lines
+        from ftui.core.config.summary import tracking_lines
 
         for line in tracking_lines(loaded.config):  # where this run logs and pushes, as `ftui check` says
             print(line, file=sys.stderr)

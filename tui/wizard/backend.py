@@ -89,7 +89,8 @@ class Backend:
         """(where a launch logs and pushes, warnings about it) as core decides them (`ftui check` says the
         same): the trackers and their folders, the Hub repo and strategy, a missing tracker or token."""
         from ftui.core.config import ConfigError
-        from ftui.core.config.check import destination_problems, tracking_lines
+        from ftui.core.config.machine_checks import destination_problems
+        from ftui.core.config.summary import tracking_lines
 
         config = _parsed(state)
         if config is None:

@@ -83,7 +83,7 @@ def _report_of(text: str, base_dir: str, source: str) -> tuple[tuple, tuple[str,
     """((severity, key, message) problems, ignored `key: reason`, unsupported `key: feature - why`)
     of a config's YAML text - the same lists `ftui check` and `ftui train` show."""
     from ftui.core.config import ConfigError, parse_config
-    from ftui.core.config.check import ignored_lines
+    from ftui.core.config.train_gate import ignored_lines
 
     try:
         loaded = parse_config(text, source=source, base_dir=base_dir)
