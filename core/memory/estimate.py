@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ftui.core.memory.activations import activation_memory
+from ftui.core.memory.activations import ActivationMemory, activation_memory
 from ftui.core.memory.constants import ALLOCATOR_FRAGMENTATION, CUDA_CONTEXT_BYTES, DTYPE_BYTES
 from ftui.core.memory.inputs import EstimateInput
 from ftui.core.memory.static import StaticMemory, static_memory
@@ -131,24 +131,7 @@ def breakdown(facts: ModelFacts, inp: EstimateInput) -> MemoryEstimate:
         offloaded["base_weights"] = weights + quantized + adapters
         weights = quantized = adapters = 0
     buffers = _multi_gpu_buffers(facts, inp, static)
-    grads_during_backward = gradients if inp.gradient_accumulation_steps > 1 else 0
-    lm_grad = 0 if grads_during_backward else _shard(static.lm_head_gradient, inp, ("fsdp", "zero3", "zero2"))
-    recompute = acts.per_layer if inp.gradient_checkpointing else 0
-    phases = {
-        "forward_end": {
-            "gradients": grads_during_backward + lm_grad,
-            "activations": acts.saved,
-            "logits_and_loss": acts.logits_peak,
-            "attention_mask": acts.mask,
-        },
-        "backward": {
-            "gradients": grads_during_backward + lm_grad,
-            "activations": acts.saved + recompute,
-            "layer_working_set": acts.working,
-            "attention_mask": acts.mask,
-        },
-        "optimizer_step": {"gradients": gradients, "optimizer_step_temp": step_temp},
-    }
+    phases = _phases(inp, static, acts, gradients, step_temp)
     phase = max(phases, key=lambda name: sum(phases[name].values()))
     components = {
         "base_weights_quantized": quantized,
@@ -176,6 +159,31 @@ def breakdown(facts: ModelFacts, inp: EstimateInput) -> MemoryEstimate:
         offloaded=offloaded,
         notes=notes,
     )
+
+
+def _phases(
+    inp: EstimateInput, static: StaticMemory, acts: ActivationMemory, gradients: int, step_temp: int
+) -> dict[str, dict[str, int]]:
+    """What is live besides the weights and optimizer states at the end of the forward pass, during the
+    backward pass and at the optimizer step (the peak is the largest of the three)."""
+    grads_during_backward = gradients if inp.gradient_accumulation_steps > 1 else 0
+    lm_grad = 0 if grads_during_backward else _shard(static.lm_head_gradient, inp, ("fsdp", "zero3", "zero2"))
+    recompute = acts.per_layer if inp.gradient_checkpointing else 0
+    return {
+        "forward_end": {
+            "gradients": grads_during_backward + lm_grad,
+            "activations": acts.saved,
+            "logits_and_loss": acts.logits_peak,
+            "attention_mask": acts.mask,
+        },
+        "backward": {
+            "gradients": grads_during_backward + lm_grad,
+            "activations": acts.saved + recompute,
+            "layer_working_set": acts.working,
+            "attention_mask": acts.mask,
+        },
+        "optimizer_step": {"gradients": gradients, "optimizer_step_temp": step_temp},
+    }
 
 
 def _notes(facts: ModelFacts, inp: EstimateInput, static: StaticMemory, phase: str, saved: int) -> list[str]:

@@ -136,6 +136,20 @@ def _first(config: dict[str, Any], *keys: str, default: Any = None) -> Any:
     return default
 
 
+def _vision_facts(vcfg: dict[str, Any] | None) -> VisionFacts | None:
+    """A multimodal config's vision tower (defaults: Gemma 3's SigLIP), None for text-only models."""
+    if not vcfg:
+        return None
+    return VisionFacts(
+        hidden_size=int(vcfg.get("hidden_size", 1152)),
+        num_layers=int(vcfg.get("num_hidden_layers", 27)),
+        intermediate_size=int(vcfg.get("intermediate_size", 4304)),
+        image_size=int(vcfg.get("image_size", 896)),
+        patch_size=int(vcfg.get("patch_size", 14)),
+        num_channels=int(vcfg.get("num_channels", 3)),
+    )
+
+
 def facts_from_config(
     config: dict[str, Any], name: str, source: SourceKind, where: str | None = None
 ) -> ModelFacts:
@@ -161,17 +175,7 @@ def facts_from_config(
     # transformers' default when the key is absent: Gemma configs tie, the others do not.
     tied_default = model_type in ("gemma", "gemma2", "gemma3", "gemma3_text")
     tied = bool(_first(text, "tie_word_embeddings", default=outer.get("tie_word_embeddings", tied_default)))
-    vision = None
-    vcfg = outer.get("vision_config") if outer is not text else None
-    if vcfg:
-        vision = VisionFacts(
-            hidden_size=int(vcfg.get("hidden_size", 1152)),
-            num_layers=int(vcfg.get("num_hidden_layers", 27)),
-            intermediate_size=int(vcfg.get("intermediate_size", 4304)),
-            image_size=int(vcfg.get("image_size", 896)),
-            patch_size=int(vcfg.get("patch_size", 14)),
-            num_channels=int(vcfg.get("num_channels", 3)),
-        )
+    vision = _vision_facts(outer.get("vision_config") if outer is not text else None)
     sliding = _first(text, "sliding_window")
     if text.get("use_sliding_window") is False and model_type == "qwen2":
         sliding = None
