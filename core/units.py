@@ -18,14 +18,15 @@ def gib(n: float) -> str:
     return f"{gib_number(n)} GiB"
 
 
-def format_duration(seconds: float | None) -> str:
-    """`1h02m`, `3m05s`, `42s`; `-` when unknown."""
+def format_duration(seconds: float | None, unknown: str = "-", clock: bool = False) -> str:
+    """`1h02m`, `3m05s`, `42s`; `unknown` when unknown. `clock=True` (the training log line) truncates
+    instead of rounding and keeps minutes under an hour (`0m42s`), so the line's shape stays the same."""
     if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return "-"
-    seconds = int(round(seconds))
+        return unknown
+    seconds = int(seconds) if clock else int(round(seconds))
     if seconds >= 3600:
         return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
-    if seconds >= 60:
+    if seconds >= 60 or clock:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds}s"
 

@@ -78,6 +78,10 @@ def test_formatting() -> None:
     assert format_duration(185) == "3m05s"
     assert format_duration(3720) == "1h02m"
     assert format_duration(None) == "-"
+    # the training log line's variant (core/train/callbacks.py): truncated, minutes kept, "?" when unknown
+    assert format_duration(42.9, "?", clock=True) == "0m42s"
+    assert format_duration(3720, "?", clock=True) == "1h02m"
+    assert format_duration(None, "?", clock=True) == "?"
     assert format_bytes(1536 * 1024 * 1024) == "1.5 GiB"
     assert format_bytes(None) == "-"
     assert log10_values([100.0, 0.0])[0] == pytest.approx(2.0)

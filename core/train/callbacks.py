@@ -17,6 +17,7 @@ from typing import Any
 
 from ftui.core.events import EventWriter
 from ftui.core.train.data import TokenCounter
+from ftui.core.units import format_duration
 from transformers import TrainerCallback
 
 
@@ -35,17 +36,6 @@ class RunOutcome:
 
 def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
-
-
-def _fmt_time(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "?"
-    seconds = int(seconds)
-    return (
-        f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
-        if seconds >= 3600
-        else f"{seconds // 60}m{seconds % 60:02d}s"
-    )
 
 
 def _rss() -> int | None:
@@ -141,7 +131,8 @@ def progress_line(event: dict[str, Any]) -> str:
         f"lr {event['lr']:.2e}" if _finite(event.get("lr")) else "lr ?",
         f"grad {gn:.3f}" if _finite(gn) else f"grad {gn}",
         f"{event['tokens_per_s']:.0f} tok/s ({event['trained_tokens_per_s']:.0f} trained)",
-        f"elapsed {_fmt_time(event['elapsed_s'])} eta {_fmt_time(event['eta_s'])}",
+        f"elapsed {format_duration(event['elapsed_s'], '?', clock=True)} "
+        f"eta {format_duration(event['eta_s'], '?', clock=True)}",
     ]
     return " | ".join(parts)
 
