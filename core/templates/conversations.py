@@ -86,48 +86,35 @@ def turns(conv: Conversation, messages: list[tuple[str, str]]) -> list[tuple[str
     )
 
 
-def _colon_single(conv, system, messages):
-    out = [("", system + conv.sep)]
-    for role, text in messages:
-        out.append((role + ": ", text + conv.sep) if text else (role + ":", ""))
-    return out
+def _system_with_sep(conv, system):
+    return [("", system + conv.sep)]
 
 
-def _colon_two(conv, system, messages):
-    seps = [conv.sep, conv.sep2]
-    out = [("", system + seps[0])]
-    for i, (role, text) in enumerate(messages):
-        out.append((role + ": ", text + seps[i % 2]) if text else (role + ":", ""))
-    return out
+def _system_with_sep_unless_empty(conv, system):
+    return [("", "" if system == "" else system + conv.sep)]
 
 
-def _colon_space_single(conv, system, messages):
-    out = [("", system + conv.sep)]
-    for role, text in messages:
-        out.append((role + ": ", text + conv.sep) if text else (role + ": ", ""))
-    return out
+def _system_raw(conv, system):
+    return [("", system)]
 
 
-def _new_line_single(conv, system, messages):
-    out = [("", "" if system == "" else system + conv.sep)]
-    for role, text in messages:
-        out.append((role + "\n", text + conv.sep) if text else (role + "\n", ""))
-    return out
+def _system_with_sep_if_set(conv, system):
+    return [("", system + conv.sep)] if conv.system_message else []
 
 
-def _no_colon_single(conv, system, messages):
-    out = [("", system)]
-    for role, text in messages:
-        out.append((role, text + conv.sep) if text else (role, ""))
-    return out
+def _plain(after_role: str, empty_turn: str, system_part, two_seps: bool = False):
+    """The FastChat styles that differ only in what follows the role, the system part and whether the
+    separators alternate (sep, sep2): each turn is (role + after_role, text + sep), an empty one
+    (role + empty_turn, "")."""
 
+    def style(conv, system, messages):
+        seps = [conv.sep, conv.sep2] if two_seps else [conv.sep, conv.sep]
+        out = system_part(conv, system)
+        for i, (role, text) in enumerate(messages):
+            out.append((role + after_role, text + seps[i % 2]) if text else (role + empty_turn, ""))
+        return out
 
-def _no_colon_two(conv, system, messages):
-    seps = [conv.sep, conv.sep2]
-    out = [("", system)]
-    for i, (role, text) in enumerate(messages):
-        out.append((role, text + seps[i % 2]) if text else (role, ""))
-    return out
+    return style
 
 
 def _rwkv(conv, system, messages):
@@ -208,27 +195,13 @@ def _phoenix(conv, system, messages):
     return out
 
 
-def _robin(conv, system, messages):
-    out = [("", system + conv.sep)]
-    for role, text in messages:
-        out.append((role + ":\n", text + conv.sep) if text else (role + ":\n", ""))
-    return out
-
-
-def _falcon_chat(conv, system, messages):
-    out = [("", system + conv.sep)] if conv.system_message else []
-    for role, text in messages:
-        out.append((role + ": ", text + conv.sep) if text else (role + ":", ""))
-    return out
-
-
 _SIMPLE = {
-    "ADD_COLON_SINGLE": _colon_single,
-    "ADD_COLON_TWO": _colon_two,
-    "ADD_COLON_SPACE_SINGLE": _colon_space_single,
-    "ADD_NEW_LINE_SINGLE": _new_line_single,
-    "NO_COLON_SINGLE": _no_colon_single,
-    "NO_COLON_TWO": _no_colon_two,
+    "ADD_COLON_SINGLE": _plain(": ", ":", _system_with_sep),
+    "ADD_COLON_TWO": _plain(": ", ":", _system_with_sep, two_seps=True),
+    "ADD_COLON_SPACE_SINGLE": _plain(": ", ": ", _system_with_sep),
+    "ADD_NEW_LINE_SINGLE": _plain("\n", "\n", _system_with_sep_unless_empty),
+    "NO_COLON_SINGLE": _plain("", "", _system_raw),
+    "NO_COLON_TWO": _plain("", "", _system_raw, two_seps=True),
     "RWKV": _rwkv,
     "LLAMA3": _llama3,
     "GEMMA": _gemma,
@@ -238,8 +211,8 @@ _SIMPLE = {
     "CHATINTERN": _chatintern,
     "DOLLY": _dolly,
     "PHOENIX": _phoenix,
-    "ROBIN": _robin,
-    "FALCON_CHAT": _falcon_chat,
+    "ROBIN": _plain(":\n", ":\n", _system_with_sep),
+    "FALCON_CHAT": _plain(": ", ":", _system_with_sep_if_set),
 }
 
 
