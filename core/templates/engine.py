@@ -117,19 +117,7 @@ class Tokenizing:
 
     def _example(self, rendered: Rendered, encoding: Any) -> TokenizedExample:
         ids, labels, runs = labels_from_spans(rendered, encoding, self.eot_ids, self.eos_ids, self.settings)
-        trained = len(labels) - labels.count(IGNORE_INDEX)
-        return TokenizedExample(
-            input_ids=ids,
-            labels=labels,
-            attention_mask=[1] * len(ids),
-            stats=ExampleStats(tokens=len(ids), trained_tokens=trained, original_tokens=len(ids)),
-            text=rendered.text,
-            part_runs=runs,
-            default_part=rendered.default_part,
-            encoding=encoding,
-            special_ids=self.info.special_ids,
-            id_to_piece=self.info.pieces,
-        )
+        return TokenizedExample.fresh(ids, labels, rendered, runs, rendered.default_part, encoding, self.info)
 
     def _pretokenized(self, example: Any) -> TokenizedExample:
         ids = list(example.input_ids)

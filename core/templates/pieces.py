@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftui.core.templates.tokenizer_info import TokenizerInfo
-from ftui.core.templates.types import IGNORE_INDEX, ExampleStats, PieceRendered, TokenizedExample
+from ftui.core.templates.types import IGNORE_INDEX, PieceRendered, TokenizedExample
 
 
 @dataclass
@@ -68,16 +68,4 @@ def join_pieces(rendered: PieceRendered, encodings: list[Any], info: TokenizerIn
         if len(ids) > masked:
             runs.append((first + masked, len(input_ids), piece.part))
         start_char += len(piece.text)
-    trained = len(labels) - labels.count(IGNORE_INDEX)
-    return TokenizedExample(
-        input_ids=input_ids,
-        labels=labels,
-        attention_mask=[1] * len(input_ids),
-        stats=ExampleStats(tokens=len(input_ids), trained_tokens=trained, original_tokens=len(input_ids)),
-        text=rendered.text,
-        part_runs=runs,
-        default_part="template",
-        encoding=JoinedOffsets(offsets),
-        special_ids=info.special_ids,
-        id_to_piece=info.pieces,
-    )
+    return TokenizedExample.fresh(input_ids, labels, rendered, runs, "template", JoinedOffsets(offsets), info)

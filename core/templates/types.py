@@ -166,6 +166,19 @@ class TokenizedExample:
     special_ids: frozenset[int] = frozenset()
     id_to_piece: Any = None  # callable(ids) -> token strings, for tokens without text (BOS)
 
+    @classmethod
+    def fresh(
+        cls, ids: list[int], labels: list[int], rendered: Any, runs: list, default_part: str, encoding: Any, info: Any
+    ) -> TokenizedExample:
+        """A just-tokenized example (nothing truncated yet): attended everywhere, stats from its labels;
+        the whole-text and the piece-by-piece tokenizers both build theirs here."""
+        trained = len(labels) - labels.count(IGNORE_INDEX)
+        stats = ExampleStats(tokens=len(ids), trained_tokens=trained, original_tokens=len(ids))
+        return cls(
+            ids, labels, [1] * len(ids), stats, rendered.text, runs, default_part, encoding,
+            info.special_ids, info.pieces,
+        )
+
     @cached_property
     def parts(self) -> list[str]:
         """The part of every token (see `PARTS`)."""
