@@ -294,7 +294,7 @@ def test_the_wizard_save_reports_a_refused_write(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(yaml_write, "atomic_write_text", full)
-    monkeypatch.setattr("ftui.core.config.loader.atomic_write_text", full, raising=False)
+    monkeypatch.setattr("ftui.core.config.save.atomic_write_text", full, raising=False)
     with pytest.raises(UserError) as caught:
         save_state(state, target)
     assert "no space left on the disk" in caught.value.message and "choose another path" in caught.value.hint

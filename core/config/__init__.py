@@ -20,7 +20,8 @@ from ftui.core.config.choices import (
 )
 from ftui.core.config.classify import IgnoredKey, UnsupportedUse
 from ftui.core.config.errors import ConfigError, Problem
-from ftui.core.config.loader import LoadedConfig, load_config, parse_config, save_config
+from ftui.core.config.loader import LoadedConfig, load_config, parse_config
+from ftui.core.config.save import save_config
 from ftui.core.config.schema import (
     DatasetConfig,
     DatasetTypeFormat,

@@ -65,7 +65,7 @@ def yaml_data(state: WizardState) -> dict[str, Any]:
 def config_yaml(state: WizardState) -> str:
     """The YAML as it will be saved (the loaded file's comments and key order kept; an untouched file is
     its own text, byte for byte)."""
-    from ftui.core.config.loader import same_meaning
+    from ftui.core.config.save import same_meaning
     from ftui.core.config.yaml_write import dump_document, merge_into
 
     if state.source is not None and same_meaning(state.source.data, yaml_data(state)):
