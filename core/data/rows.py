@@ -13,6 +13,7 @@ from ftui.core.data.chat_rows import chat_row
 from ftui.core.data.formats import FormatSpec
 from ftui.core.data.model import Example, RowOrigin, Segment
 from ftui.core.data.row_checks import RowError, describe, maybe_json, optional_str, required_str
+from ftui.core.labels import IGNORE_INDEX
 
 __all__ = ["RowError", "describe", "normalize_row", "required_str"]
 
@@ -135,7 +136,7 @@ def _tokenized(row: dict, origin: RowOrigin) -> Example:
     if min(input_ids) < 0:
         raise RowError("field 'input_ids' has a negative token id")
     labels = _int_list(row, "labels", len(input_ids))
-    if labels is not None and all(label == -100 for label in labels):
+    if labels is not None and all(label == IGNORE_INDEX for label in labels):
         raise RowError("every label is -100, so nothing would be trained")
     mask = _int_list(row, "attention_mask", len(input_ids))
     if mask is not None and any(m not in (0, 1) for m in mask):
