@@ -1,8 +1,9 @@
 """The typed config: Axolotl's key names, types and defaults, plus a few documented ftui extensions.
 
-Field-level checks live here (types, ranges, known choices). Rules that relate several fields live in
-`rules.py`; they run when a model is built directly, and the YAML loader runs them itself so each problem
-can be reported with its line (see loader.py). docs/config.md is the reference for every key.
+This file is the one list of keys and their defaults. What one field accepts is checked by field_checks.py;
+values derived from several fields (effective batch, resolved paths, ...) are derived.py's. Rules that relate
+several fields live in `rules.py`; they run when a model is built directly, and the YAML loader runs them itself
+so each problem can be reported with its line (see validate.py). docs/config.md is the reference for every key.
 """
 
 from __future__ import annotations
@@ -10,14 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from ftui.core.config.choices import (
-    AXOLOTL_LR_SCHEDULERS,
-    LR_SCHEDULERS,
-    attention_implementations,
-    attention_short_forms,
-    optimizer_names,
-    resolve_attention,
-)
+from ftui.core.config import field_checks as checks
+from ftui.core.config.derived import AdapterKind, DerivedValues
 from ftui.core.config.secrets import is_secret
 from ftui.core.config.sections import (
     DatasetConfig,
@@ -28,10 +23,10 @@ from ftui.core.config.sections import (
     canonical_chat_template,
     check_chat_template,
 )
-from ftui.core.config.suggestions import unknown_choice
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 __all__ = [
+    "AdapterKind",
     "DatasetConfig",
     "DatasetTypeFormat",
     "FtuiConfig",
@@ -43,15 +38,12 @@ __all__ = [
 # Validation context flag: the loader checks cross-field rules itself, to report them with YAML lines.
 SKIP_RULES = "ftui_skip_rules"
 
-AdapterKind = Literal["lora", "qlora", "full"]
-
-
 # transformers' integration names ftui passes on (core/tracking.py says what each needs).
 ReportTarget = Literal["none", "wandb", "tensorboard", "mlflow", "trackio", "comet_ml"]
 HubStrategy = Literal["end", "every_save", "checkpoint", "all_checkpoints"]  # transformers' names
 
 
-class FtuiConfig(Section):
+class FtuiConfig(Section, DerivedValues):
     """The whole config. Built from YAML by `load_config`, or directly (rules run then too)."""
 
     # --- model -------------------------------------------------------------------------------------------
@@ -180,7 +172,7 @@ class FtuiConfig(Section):
     fsdp_version: int | None = None  # 2: FSDP2 (Axolotl's key; also read from fsdp_config.fsdp_version)
     strict: bool = False
     debug: bool = False
-    plugins: list[str] | None = None  # Axolotl integrations; registry.py says what each one means here
+    plugins: list[str] | None = None  # Axolotl integrations; plugins.py says what each one means here
 
     # --- preference tuning (core/preference/methods.py: which key acts with which method) -----------------
     rl: str | None = None  # dpo | ipo | simpo | orpo | kto (Axolotl's grpo, gdpo, ebft: refused by train)
@@ -221,142 +213,27 @@ class FtuiConfig(Section):
     # Folder of the YAML file (set by the loader); relative paths in the config are relative to it.
     _base_dir: Path | None = PrivateAttr(default=None)
 
-    # --- field checks ------------------------------------------------------------------------------------
-    @field_validator("adapter", mode="before")
-    @classmethod
-    def _adapter_none(cls, value: Any) -> Any:
-        """`adapter:` empty, `none` or `full` all mean a full fine-tune."""
-        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "full")):
-            return None
-        if isinstance(value, str) and value not in ("lora", "qlora", "llama-adapter"):
-            raise ValueError(unknown_choice("adapter", value, ("lora", "qlora", "none")))
-        return value
-
-    @field_validator("rl", mode="before")
-    @classmethod
-    def _rl_method(cls, value: Any) -> Any:
-        """Axolotl's `rl:` names; empty or false means supervised fine-tuning."""
-        from ftui.core.preference.methods import RL_CHOICES
-
-        if value in (None, False, ""):
-            return None
-        if not isinstance(value, str) or value.strip().lower() not in RL_CHOICES:
-            raise ValueError(unknown_choice("rl", str(value), RL_CHOICES))
-        return value.strip().lower()
-
-    @field_validator("dpo_loss_type", mode="before")
-    @classmethod
-    def _dpo_losses(cls, value: Any) -> Any:
-        from ftui.core.preference.methods import DPO_LOSS_TYPES
-
-        value = [value] if isinstance(value, str) else value
-        for name in value or []:
-            if name not in DPO_LOSS_TYPES:
-                raise ValueError(unknown_choice("DPO loss type", str(name), DPO_LOSS_TYPES))
-        return value
-
-    @field_validator("val_set_size")
-    @classmethod
-    def _val_fraction_or_count(cls, value: float) -> float:
-        """A fraction in [0, 1) of the rows, or a whole number (>= 1) of rows."""
-        if 0 <= value < 1:
-            return value
-        if value >= 1 and float(value).is_integer():
-            return int(value)
-        raise ValueError(f"must be a fraction in [0, 1) or a whole number of rows, not {value!r}")
-
-    @field_validator("eval_assertions")
-    @classmethod
-    def _assertions_ref(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        file, sep, func = value.rpartition(":")
-        if not sep or not file.endswith(".py") or not func.isidentifier():
-            raise ValueError(f"must look like 'path/to/file.py:function_name', not {value!r}")
-        return value
-
-    @field_validator("dataset_drop", mode="before")
-    @classmethod
-    def _drop_kinds(cls, value: Any) -> Any:
-        from ftui.core.quality.kinds import KINDS, parse_kinds
-
-        if value is None:
-            return None
-        return parse_kinds(value if isinstance(value, (list, str)) else [str(value)], allowed=tuple(KINDS))
-
-    @field_validator("dataset_near_deduplication")
-    @classmethod
-    def _near_threshold(cls, value: bool | float) -> bool | float:
-        if not isinstance(value, bool) and not 0 < value <= 1:
-            raise ValueError(f"must be true/false or a similarity in (0, 1], not {value!r}")
-        return value
-
-    @field_validator("dataset_quality")
-    @classmethod
-    def _quality_settings(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is not None:
-            from ftui.core.quality.settings import AuditSettings
-
-            AuditSettings.from_mapping(value)
-        return value
-
-    @field_validator("optimizer", "lr_scheduler")
-    @classmethod
-    def _known_choice(cls, value: str, info: ValidationInfo) -> str:
-        if info.field_name == "optimizer":
-            choices, listed = optimizer_names(), 16
-        else:
-            choices, listed = (*LR_SCHEDULERS, *AXOLOTL_LR_SCHEDULERS), None
-        if value not in choices:
-            raise ValueError(unknown_choice(info.field_name, value, choices, listed=listed))
-        return value
-
-    @field_validator("attn_implementation")
-    @classmethod
-    def _known_attention(cls, value: str | None) -> str | None:
-        """Axolotl's canonical names or a hub-kernel path (`org/repo`); short forms are refused as there."""
-        if value is None or value in attention_implementations() or "/" in value:
-            return value
-        short = attention_short_forms()
-        if value in short:
-            raise ValueError(
-                f"{value!r} is not accepted; use the canonical name {short[value]!r} (as Axolotl)"
-            )
-        raise ValueError(
-            unknown_choice("attention backend", value, attention_implementations())
-            + ", or a hub-kernel path like kernels-community/flash-attn3"
-        )
-
-    @field_validator("plugins", "eot_tokens", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("pretraining_dataset", mode="before")
-    @classmethod
-    def _pretraining_forms(cls, value: Any) -> Any:
-        """Old configs give one hub id (`pretraining_dataset: allenai/c4`) or one mapping."""
-        if isinstance(value, str):
-            return [{"path": value}]
-        if isinstance(value, dict):
-            return [value]
-        return value
-
-    @field_validator("chat_template")
-    @classmethod
-    def _known_template(cls, value: str | None) -> str | None:
-        return check_chat_template(value)
-
-    @field_validator("lora_target_modules", "lora_modules_to_save", "tokens", mode="before")
-    @classmethod
-    def _str_to_list(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("wandb_watch", "wandb_log_model", mode="before")
-    @classmethod
-    def _bool_as_text(cls, value: Any) -> Any:
-        # Axolotl examples write `wandb_log_model: false`; keep the meaning without a type error.
-        return None if value is False else value
+    # --- field checks (core/config/field_checks.py) -------------------------------------------------------
+    _adapter = field_validator("adapter", mode="before")(staticmethod(checks.adapter_choice))
+    _rl = field_validator("rl", mode="before")(staticmethod(checks.rl_method))
+    _dpo_losses = field_validator("dpo_loss_type", mode="before")(staticmethod(checks.dpo_losses))
+    _val_set = field_validator("val_set_size")(staticmethod(checks.val_fraction_or_count))
+    _assertions = field_validator("eval_assertions")(staticmethod(checks.assertions_ref))
+    _drop = field_validator("dataset_drop", mode="before")(staticmethod(checks.drop_kinds))
+    _near = field_validator("dataset_near_deduplication")(staticmethod(checks.near_threshold))
+    _quality = field_validator("dataset_quality")(staticmethod(checks.quality_settings))
+    _choice = field_validator("optimizer", "lr_scheduler")(staticmethod(checks.known_choice))
+    _attention = field_validator("attn_implementation")(staticmethod(checks.known_attention))
+    _lists = field_validator(
+        "plugins", "eot_tokens", "lora_target_modules", "lora_modules_to_save", "tokens", mode="before"
+    )(staticmethod(checks.one_or_many))
+    _pretraining = field_validator("pretraining_dataset", mode="before")(
+        staticmethod(checks.pretraining_forms)
+    )
+    _template = field_validator("chat_template")(staticmethod(check_chat_template))
+    _as_text = field_validator("wandb_watch", "wandb_log_model", mode="before")(
+        staticmethod(checks.bool_as_text)
+    )
 
     @model_validator(mode="after")
     def _batch_size_means_accumulation(self) -> FtuiConfig:
@@ -378,73 +255,7 @@ class FtuiConfig(Section):
             raise ValueError("; ".join(p.text() for p in errors))
         return self
 
-    # --- accessors ---------------------------------------------------------------------------------------
-    @property
-    def is_lora(self) -> bool:
-        """True for LoRA and QLoRA (any adapter training)."""
-        return self.adapter in ("lora", "qlora")
-
-    @property
-    def is_qlora(self) -> bool:
-        return self.adapter == "qlora"
-
-    @property
-    def adapter_kind(self) -> AdapterKind:
-        """ "lora", "qlora" or "full" (no adapter: every weight is trained)."""
-        return self.adapter if self.adapter in ("lora", "qlora") else "full"
-
-    @property
-    def effective_batch_size(self) -> int:
-        """Sequences per optimizer step: micro_batch_size x gradient_accumulation_steps x num_processes."""
-        return self.micro_batch_size * self.gradient_accumulation_steps * self.num_processes
-
-    @property
-    def base_dir(self) -> Path:
-        """Folder relative paths are resolved against: the YAML file's folder, else the working directory."""
-        return self._base_dir if self._base_dir is not None else Path.cwd()
-
-    @base_dir.setter
-    def base_dir(self, value: Path | str | None) -> None:
-        self._base_dir = Path(value) if value is not None else None
-
-    def resolve_path(self, value: str | Path) -> Path:
-        """A path from the config made absolute against `base_dir` (absolute and `~` paths kept)."""
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
-
-    @property
-    def attention(self) -> str | None:
-        """The attention backend asked for: attn_implementation, else the first of Axolotl's legacy flags
-        that is true (xformers, sage, flex, flash, sdp, eager - Axolotl's priority), else None."""
-        return resolve_attention(self)
-
-    @property
-    def gradient_checkpointing_on(self) -> bool:
-        """True for `true` and for Axolotl's `offload` / `offload_disk` (checkpointing plus offloading)."""
-        return bool(self.gradient_checkpointing)
-
-    @property
-    def training_datasets(self) -> list[DatasetConfig]:
-        """`datasets` followed by the `pretraining_dataset` entries read as completion data."""
-        extra = [entry.as_dataset() for entry in self.pretraining_dataset or []]
-        return [*self.datasets, *extra]
-
-    @property
-    def chat_template_name(self) -> str | None:
-        """`chat_template` with Axolotl aliases mapped to ftui's template names; like Axolotl, a
-        `chat_template_jinja` without `chat_template` means "jinja"."""
-        if self.chat_template is None and self.chat_template_jinja:
-            return "jinja"
-        return canonical_chat_template(self.chat_template)
-
-    @property
-    def report_targets(self) -> list[str]:
-        """Where metrics go (transformers' integration names); [] means events.jsonl only.
-        The rule is `core.tracking.report_targets`."""
-        from ftui.core.tracking import report_targets
-
-        return report_targets(self)
-
+    # --- the file form ------------------------------------------------------------------------------------
     @property
     def extra_keys(self) -> dict[str, Any]:
         """Top-level keys that are not fields of the schema (ignored Axolotl keys and unknown keys)."""
