@@ -2,6 +2,12 @@
 them (`too_long`, `no_trainable_tokens`), computed with the same template, mask and length rules as
 preprocessing. Rows are tokenized in chunks; a chunk the template cannot render is retried row by row, so one
 bad conversation is reported as that row instead of failing the audit.
+
+The audit needs two numbers a row, not a training example: `facts` renders the chunk, encodes it in one
+Rust `encode_batch` and counts labels from preprocessing's own `labels_from_spans`, without building the
+`TokenizedExample`s (attention masks, stats, truncated copies) that `Tokenizing.run` makes for training.
+Legacy piece-by-piece templates and pre-tokenized rows take `reference_facts`, the `Tokenizing.run` path,
+which tests compare the fast path with.
 """
 
 from __future__ import annotations
@@ -32,10 +38,51 @@ class RowTokenizer:
 
     def facts(self, examples: list[Any]) -> list[TokenFacts]:
         try:
-            tokenized = self.job.run(examples)
+            return self._counted(examples)
         except Exception:  # noqa: BLE001 - find which rows fail, one by one
             return [self._one(example) for example in examples]
+
+    def reference_facts(self, examples: list[Any]) -> list[TokenFacts]:
+        """The same facts through `Tokenizing.run` and `limit_length`, as preprocessing makes them."""
+        tokenized = self.job.run(examples)
         return [self._facts(example, t) for example, t in zip(examples, tokenized, strict=True)]
+
+    def _counted(self, examples: list[Any]) -> list[TokenFacts]:
+        from ftui.core.templates.masking import labels_from_spans
+        from ftui.core.templates.types import Rendered
+
+        job = self.job
+        if any(getattr(example, "kind", None) == "tokenized" for example in examples):
+            return self.reference_facts(examples)
+        rendered = [job.render(example) for example in examples]
+        if not all(type(r) is Rendered for r in rendered):  # legacy pieces: tokenized piece by piece
+            return self.reference_facts(examples)
+        out: list[TokenFacts | None] = [None] * len(examples)
+        for add_special in (True, False):
+            rows = [i for i, r in enumerate(rendered) if bool(r.add_special_tokens) == add_special]
+            if not rows:
+                continue
+            texts = [rendered[i].text for i in rows]
+            encodings = job.info.backend.encode_batch(texts, add_special_tokens=add_special)
+            for i, encoding in zip(rows, encodings, strict=True):
+                ids, labels, _ = labels_from_spans(
+                    rendered[i], encoding, job.eot_ids, job.eos_ids, job.settings
+                )
+                out[i] = self._from_labels(examples[i], len(ids), labels)
+        return out  # type: ignore[return-value]
+
+    def _from_labels(self, example: Any, tokens: int, labels: list[int]) -> TokenFacts:
+        """`_facts` from the labels alone: `limit_length` drops (trained count unchanged) or truncates."""
+        from ftui.core.templates.types import IGNORE_INDEX
+
+        trained = tokens - labels.count(IGNORE_INDEX)
+        if getattr(example, "kind", None) == "completion":
+            return TokenFacts(tokens, trained, False)
+        limit = self.job.settings.sequence_len
+        too_long = tokens > limit
+        if too_long and self.job.settings.excess_length_strategy != "drop":
+            trained = limit - labels[:limit].count(IGNORE_INDEX)
+        return TokenFacts(tokens, trained, too_long)
 
     def _one(self, example: Any) -> TokenFacts:
         try:
