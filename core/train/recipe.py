@@ -165,6 +165,7 @@ def load_model(run: Run, loaded: Loaded) -> Model:
     from ftui.core.preference import run as preference
     from ftui.core.train import loading
     from ftui.core.train.adapter_start import shape_mismatch
+    from ftui.core.train.cpu_memory import keep_cpu_peak_low
     from ftui.core.train.kernels import apply_liger, loss_plan
 
     settings, precision, writer = run.settings, loaded.precision, run.writer
@@ -172,6 +173,8 @@ def load_model(run: Run, loaded: Loaded) -> Model:
         message = "bf16/fp16 requested but there is no GPU: training in fp32 on CPU"
         writer.emit("warning", kind="config", message=message)
     model = loading.load_base_model(settings, loaded.source, precision)
+    if precision.device == "cpu":
+        keep_cpu_peak_low(model)  # one shared float attention mask, large tensors mmapped (cpu_memory)
     if loading.fit_embeddings(model, loaded.tokenizer):
         message = f"embeddings resized to {len(loaded.tokenizer)} tokens (added tokens)"
         writer.emit("warning", kind="config", message=message)
