@@ -26,7 +26,6 @@ from ftui.core.runs.layout import CONFIG_COPIES, LAUNCH_FILE, LAUNCH_LOG, MERGE_
 from ftui.core.runs.liveness import pid_alive, run_pids
 
 CLI_MODULE = "ftui.tui.cli"  # the entry point of every ftui subprocess (pyproject: ftui = ftui.tui.cli:main)
-DEFAULT_OUTPUT_DIR = "./model-out"  # the schema default (Axolotl's)
 
 
 @dataclass
@@ -76,6 +75,7 @@ class LaunchedRun:
 
 def output_dir_of(config_path: str | Path) -> Path:
     """The config's `output_dir` (where the trainer writes events), read with a safe YAML loader."""
+    from ftui.core.config.schema import default_of
     from ruamel.yaml import YAML
 
     path = Path(config_path)
@@ -87,7 +87,7 @@ def output_dir_of(config_path: str | Path) -> Path:
         raise UserError(f"{path}: not valid YAML ({err})", "fix the YAML or open it in the wizard") from err
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a mapping of settings", "see docs/config.md")
-    return Path(str(data.get("output_dir") or DEFAULT_OUTPUT_DIR)).expanduser()
+    return Path(str(data.get("output_dir") or default_of("output_dir"))).expanduser()
 
 
 def ftui_command() -> list[str]:

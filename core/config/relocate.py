@@ -85,8 +85,8 @@ def rebased(data: dict[str, Any], base: str | Path, cwd: str | Path | None = Non
 
 def output_path(output_dir: str | Path | None, cwd: str | Path | None = None) -> Path:
     """Where a run writes: `output_dir` (default the schema's `./model-out`) against the working directory."""
-    from ftui.core.config.schema import FtuiConfig
+    from ftui.core.config.schema import default_of
 
-    value = output_dir or FtuiConfig.model_fields["output_dir"].default
+    value = output_dir or default_of("output_dir")
     path = Path(str(value)).expanduser()
     return (path if path.is_absolute() else Path(cwd or Path.cwd()) / path).resolve()

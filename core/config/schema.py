@@ -27,6 +27,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 __all__ = [
     "AdapterKind",
+    "default_of",
     "DatasetConfig",
     "DatasetTypeFormat",
     "FtuiConfig",
@@ -265,3 +266,10 @@ class FtuiConfig(Section, DerivedValues):
         """An Axolotl-compatible plain dict: keys that were set (in the file or in code), unknown keys kept,
         secrets removed. Defaults that were never set are left out, so the file stays as short as the user's."""
         return {k: v for k, v in self._dump_set().items() if not is_secret(k, v)}
+
+
+def default_of(key: str) -> Any:
+    """The schema's default for `key`, the one place a default lives (the trainer and estimator read it);
+    None for a required key. A key that is not a field is a KeyError."""
+    info = FtuiConfig.model_fields[key]
+    return None if info.is_required() else info.get_default(call_default_factory=True)

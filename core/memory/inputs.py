@@ -80,11 +80,15 @@ class EstimateInput:
     def from_config(cls, config: Any) -> EstimateInput:
         """Read an FtuiConfig (or any object/dict with Axolotl key names)."""
 
-        def get(key: str, default: Any = None) -> Any:
-            value = config.get(key, default) if isinstance(config, dict) else getattr(config, key, default)
-            return default if value is None else value
-
+        from ftui.core.config.schema import default_of
         from ftui.core.train.kernels import LIGER_KERNELS, LOSS_KEYS, fused_key, liger_keys
+
+        def get(key: str, unset: Any = None) -> Any:
+            """The key's value, else the schema's default, else `unset` (keys the schema leaves None)."""
+            value = config.get(key) if isinstance(config, dict) else getattr(config, key, None)
+            if value is None:
+                value = default_of(key)
+            return unset if value is None else value
 
         sharding, offload = _parallel(config, _base_dir(config))
         raw = {key: get(key) for key in (*LOSS_KEYS, *LIGER_KERNELS)}
@@ -94,28 +98,28 @@ class EstimateInput:
         return cls(
             model=str(get("base_model", "embedded")),
             adapter=get("adapter") or None,
-            load_in_4bit=bool(get("load_in_4bit", False)),
-            load_in_8bit=bool(get("load_in_8bit", False)),
-            lora_r=int(get("lora_r", 8)),
-            lora_dropout=float(get("lora_dropout", 0.0)),
+            load_in_4bit=bool(get("load_in_4bit")),
+            load_in_8bit=bool(get("load_in_8bit")),
+            lora_r=int(get("lora_r")),
+            lora_dropout=float(get("lora_dropout")),
             lora_target_modules=tuple(targets),
-            lora_target_linear=bool(get("lora_target_linear", False)),
+            lora_target_linear=bool(get("lora_target_linear")),
             lora_modules_to_save=tuple(get("lora_modules_to_save", ()) or ()),
-            micro_batch_size=int(get("micro_batch_size", 1)),
-            gradient_accumulation_steps=int(get("gradient_accumulation_steps", 1)),
-            sequence_len=int(get("sequence_len", 512)),
-            sample_packing=bool(get("sample_packing", False)),
-            gradient_checkpointing=bool(get("gradient_checkpointing", False)),
+            micro_batch_size=int(get("micro_batch_size")),
+            gradient_accumulation_steps=int(get("gradient_accumulation_steps")),
+            sequence_len=int(get("sequence_len")),
+            sample_packing=bool(get("sample_packing")),
+            gradient_checkpointing=bool(get("gradient_checkpointing")),
             attention=_attention(config),
-            dtype=_dtype(get("bf16", "auto"), get("fp16", False)),
-            optimizer=str(get("optimizer", "adamw_torch")),
-            num_gpus=int(get("num_processes", 1)),
+            dtype=_dtype(get("bf16"), get("fp16", False)),
+            optimizer=str(get("optimizer")),
+            num_gpus=int(get("num_processes")),
             sharding=sharding,
-            num_nodes=int(get("num_machines", 1)),
+            num_nodes=int(get("num_machines")),
             offload_optimizer=offload[0],
             offload_params=offload[1],
             preference=_preference(get("rl")),
-            precompute_ref_log_probs=bool(get("precompute_ref_log_probs", False)),
+            precompute_ref_log_probs=bool(get("precompute_ref_log_probs")),
             fused_loss=fused_key(raw) is not None,
             liger_kernels=tuple(dict.fromkeys(LIGER_KERNELS[k] for k in liger_keys(raw))),
         )

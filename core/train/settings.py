@@ -1,4 +1,6 @@
-"""The training settings read from a config (Axolotl keys), with ftui's defaults in one place.
+"""The training settings read from a config (Axolotl keys). Their defaults are the schema's (`default_of`), so
+a plain dict without a key trains as a YAML file without it; the few values here are what the trainer does
+when a key the schema leaves unset (None) is not given.
 
 The runner takes either a validated `FtuiConfig` (pydantic) or a plain dict; everything it needs is copied
 into `TrainSettings` so the rest of core/train never cares which one it got, and unknown keys are kept in
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ftui.core.config.schema import default_of as _default
 from ftui.core.config.secrets import is_secret_key, without_secrets
 
 
@@ -38,52 +41,54 @@ def redact(value: Any) -> Any:
 
 @dataclass
 class TrainSettings:
+    """What the trainer reads; defaults are the schema's (`default_of`), literals only where the schema has None."""
+
     base_model: str = "embedded"
     tokenizer_config: str | None = None
-    trust_remote_code: bool = False
+    trust_remote_code: bool = _default("trust_remote_code")
     adapter: str | None = None  # None (full), "lora", "qlora"
-    load_in_4bit: bool = False
-    load_in_8bit: bool = False
-    lora_r: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.05
+    load_in_4bit: bool = _default("load_in_4bit")
+    load_in_8bit: bool = _default("load_in_8bit")
+    lora_r: int = _default("lora_r")
+    lora_alpha: int = _default("lora_alpha")
+    lora_dropout: float = _default("lora_dropout")
     lora_target_modules: list[str] | None = None
-    lora_target_linear: bool = False
+    lora_target_linear: bool = False  # unset (None) in the schema: the trainer's value
     lora_modules_to_save: list[str] | None = None
-    sequence_len: int = 2048
-    sample_packing: bool = False
-    pad_to_sequence_len: bool = False
-    micro_batch_size: int = 1
-    gradient_accumulation_steps: int = 1
-    num_epochs: float = 1.0
+    sequence_len: int = _default("sequence_len")
+    sample_packing: bool = _default("sample_packing")
+    pad_to_sequence_len: bool = _default("pad_to_sequence_len")
+    micro_batch_size: int = _default("micro_batch_size")
+    gradient_accumulation_steps: int = _default("gradient_accumulation_steps")
+    num_epochs: float = _default("num_epochs")
     max_steps: int | None = None
-    learning_rate: float = 2e-4
-    lr_scheduler: str = "cosine"
+    learning_rate: float = _default("learning_rate")
+    lr_scheduler: str = _default("lr_scheduler")
     warmup_steps: int | float | None = None  # a float < 1 is a fraction of the run (transformers' rule)
     warmup_ratio: float | None = None
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    optimizer: str = "adamw_torch"
-    bf16: Any = "auto"
+    weight_decay: float = _default("weight_decay")
+    max_grad_norm: float = _default("max_grad_norm")
+    optimizer: str = _default("optimizer")
+    bf16: Any = _default("bf16")
     fp16: Any = None
     tf32: Any = None
-    gradient_checkpointing: bool = False
-    val_set_size: float = 0.0
+    gradient_checkpointing: bool = _default("gradient_checkpointing")
+    val_set_size: float = _default("val_set_size")
     evals_per_epoch: int | None = None
     eval_steps: int | None = None
     saves_per_epoch: int | None = None
     save_steps: int | None = None
     save_total_limit: int | None = None
     early_stopping_patience: int | None = None
-    output_dir: str = "./model-out"  # the schema default (Axolotl's)
-    seed: int = 42
+    output_dir: str = _default("output_dir")
+    seed: int = _default("seed")
     resume_from_checkpoint: Any = None
     loss_watchdog_threshold: float | None = None
-    loss_watchdog_patience: int | None = 3
-    eval_table_size: int = 0
-    eval_max_new_tokens: int = 128
+    loss_watchdog_patience: int | None = 3  # unset (None) in the schema: the trainer's value
+    eval_table_size: int = 0  # unset (None) in the schema: the trainer's value
+    eval_max_new_tokens: int = 128  # unset (None) in the schema: the trainer's value
     eval_assertions: str | None = None
-    logging_steps: int | float = 1  # a float < 1 is a fraction of the run
+    logging_steps: int | float = 1  # unset in the schema: every step; a float < 1 is a fraction of the run
     fsdp: Any = None
     fsdp_config: dict[str, Any] | None = None
     deepspeed: Any = None  # path to a DeepSpeed JSON, or the dict itself

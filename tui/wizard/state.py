@@ -6,48 +6,21 @@ never hold their own copy, so moving between steps, saving and launching always 
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftui.core.models.embedded import EMBEDDED_MODEL_ID
+from ftui.core.starter import starter_config
 
 STEPS: tuple[str, ...] = ("model", "data", "settings", "review")
 STEP_TITLES: dict[str, str] = {"model": "Model", "data": "Data", "settings": "Settings", "review": "Review"}
-
-# What `ftui` with no config starts from: the embedded model, LoRA, settings that run anywhere.
-DEFAULT_VALUES: dict[str, Any] = {
-    "base_model": EMBEDDED_MODEL_ID,
-    "adapter": "lora",
-    "lora_r": 16,
-    "lora_alpha": 32,
-    "lora_dropout": 0.05,
-    "lora_target_linear": True,
-    "datasets": [],
-    "sequence_len": 2048,
-    "sample_packing": False,
-    "train_on_inputs": False,
-    "val_set_size": 0.0,
-    "num_epochs": 1,
-    "micro_batch_size": 2,
-    "gradient_accumulation_steps": 4,
-    "learning_rate": 0.0002,
-    "lr_scheduler": "cosine",
-    "warmup_steps": 10,
-    "optimizer": "adamw_torch",
-    "gradient_checkpointing": True,
-    "bf16": "auto",
-    "seed": 42,
-    "output_dir": "./outputs/run",
-}
 
 
 @dataclass
 class WizardState:
     """The config being built. `values` uses Axolotl key names; unknown keys ride along untouched."""
 
-    values: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_VALUES))
+    values: dict[str, Any] = field(default_factory=starter_config)  # core/starter.py
     source_path: Path | None = None
     unknown_keys: list[str] = field(default_factory=list)
     ignored_keys: list[str] = field(default_factory=list)
