@@ -206,22 +206,24 @@ def unsupported_values(data: dict[str, Any]) -> list[UnsupportedUse]:
     return out
 
 
-def _dataset_type_uses(data: dict[str, Any]) -> list[UnsupportedUse]:
+def dataset_types(data: dict[str, Any], status: str) -> list[tuple[KeyPath, str]]:
+    """The `type:` of every `datasets:` / `test_datasets:` entry whose status (dataset_type_status, for the
+    file's training method) is `status`: (key path of that `type:`, type name), from plain data."""
     method = training_method(data)
     out = []
     for name in ("datasets", "test_datasets"):
         entries = data.get(name)
         for i, entry in enumerate(entries if isinstance(entries, list) else []):
             type_name = entry.get("type") if isinstance(entry, dict) else None
-            if isinstance(type_name, str) and dataset_type_status(type_name, method) == "unsupported":
-                out.append(
-                    UnsupportedUse(
-                        f"dataset type {type_name}",
-                        (name, i, "type"),
-                        _unrendered_message(method),
-                    )
-                )
+            if isinstance(type_name, str) and dataset_type_status(type_name, method) == status:
+                out.append(((name, i, "type"), type_name))
     return out
+
+
+def _dataset_type_uses(data: dict[str, Any]) -> list[UnsupportedUse]:
+    uses = dataset_types(data, "unsupported")
+    message = _unrendered_message(training_method(data)) if uses else ""
+    return [UnsupportedUse(f"dataset type {t}", where, message) for where, t in uses]
 
 
 def _unrendered_message(method: str | None) -> str:

@@ -87,21 +87,12 @@ def dataset_type_problems(data: dict) -> list[Problem]:
     """Unknown dataset type names (a typo), from plain data: the loader reports them even when other keys
     of the same entry are invalid. Types of a preference/reward method are that method's business."""
     from ftui.core.config.choices import DATASET_TYPES
-    from ftui.core.config.classify import dataset_type_status, training_method
+    from ftui.core.config.classify import dataset_types, training_method
     from ftui.core.config.suggestions import unknown_choice
 
-    method = training_method(data)
-    out = []
-    for name in ("datasets", "test_datasets"):
-        entries = data.get(name)
-        for i, entry in enumerate(entries if isinstance(entries, list) else []):
-            type_name = entry.get("type") if isinstance(entry, dict) else None
-            if isinstance(type_name, str) and dataset_type_status(type_name, method) == "unknown":
-                choices = _preference_types(method) or DATASET_TYPES
-                out.append(
-                    Problem((name, i, "type"), unknown_choice("dataset type", type_name, choices, listed=7))
-                )
-    return out
+    unknown = dataset_types(data, "unknown")
+    choices = (_preference_types(training_method(data)) or DATASET_TYPES) if unknown else ()
+    return [Problem(where, unknown_choice("dataset type", t, choices, listed=7)) for where, t in unknown]
 
 
 def _preference_types(method: str | None) -> list[str]:
