@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 AdapterKind = Literal["lora", "qlora", "full"]
 
 
+def effective_batch(micro_batch_size: int, gradient_accumulation_steps: int, num_processes: int) -> int:
+    """Sequences per optimizer step, the one rule (the config, `ftui train`'s launch line and the wizard)."""
+    return micro_batch_size * gradient_accumulation_steps * num_processes
+
+
 class DerivedValues:
     """The derived values of `FtuiConfig` (its fields are declared in schema.py)."""
 
@@ -39,7 +44,7 @@ class DerivedValues:
     @property
     def effective_batch_size(self) -> int:
         """Sequences per optimizer step: micro_batch_size x gradient_accumulation_steps x num_processes."""
-        return self.micro_batch_size * self.gradient_accumulation_steps * self.num_processes
+        return effective_batch(self.micro_batch_size, self.gradient_accumulation_steps, self.num_processes)
 
     @property
     def base_dir(self) -> Path:

@@ -125,7 +125,9 @@ def _launch_if_needed(args: argparse.Namespace, config) -> None:
     if args.print_launch_command:
         print(" ".join(command))
         sys.exit(0)
-    batch = config.micro_batch_size * config.gradient_accumulation_steps * plan.num_processes
+    from ftui.core.config.derived import effective_batch
+
+    batch = effective_batch(config.micro_batch_size, config.gradient_accumulation_steps, plan.num_processes)
     print(
         f"launching {plan.num_processes} processes on {plan.num_machines} machine(s) ({plan.mode}), "
         f"this is machine {plan.machine_rank}; effective batch {batch} sequences per step",

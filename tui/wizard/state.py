@@ -88,7 +88,9 @@ class WizardState:
 
     @property
     def effective_batch(self) -> int:
-        """Sequences per optimizer step, as core counts them: micro batch x accumulation x processes."""
+        """Sequences per optimizer step, by core's rule: micro batch x accumulation x processes."""
+        from ftui.core.config.derived import effective_batch
+
         micro = int(self.get("micro_batch_size", 1) or 1)
         accumulation = int(self.get("gradient_accumulation_steps", 1) or 1)
-        return micro * accumulation * max(1, self.gpu_count)
+        return effective_batch(micro, accumulation, max(1, self.gpu_count))
