@@ -32,6 +32,13 @@ PARTS = (
 )
 
 
+def _default_sequence_len() -> int:
+    """The config schema's default, so a partial config (the wizard's draft) means what a saved one means."""
+    from ftui.core.config.schema import default_of
+
+    return int(default_of("sequence_len"))
+
+
 @dataclass(frozen=True)
 class MaskSettings:
     """The config keys that decide the tokens and the mask (Axolotl names and defaults)."""
@@ -41,7 +48,7 @@ class MaskSettings:
     train_on_eos: TrainOnEos = "turn"
     train_on_eot: TrainOnEos | None = None  # end-of-turn tokens; None: as train_on_eos (Axolotl)
     eot_tokens: tuple[str, ...] | None = None  # None: the EOS token is the end-of-turn token (Axolotl)
-    sequence_len: int = 2048
+    sequence_len: int = field(default_factory=_default_sequence_len)  # the schema's default
     excess_length_strategy: ExcessLength = "drop"
 
     @classmethod
@@ -68,16 +75,6 @@ class MaskSettings:
             sequence_len=int(get(config, "sequence_len") or _default_sequence_len()),
             excess_length_strategy=get(config, "excess_length_strategy") or "drop",
         )
-
-
-def _default_sequence_len() -> int:
-    """The config schema's default, so a partial config (the wizard's draft) means what a saved one means."""
-    try:
-        from ftui.core.config import FtuiConfig
-
-        return int(FtuiConfig.model_fields["sequence_len"].default)
-    except (ImportError, KeyError, AttributeError, TypeError, ValueError):
-        return 2048
 
 
 @dataclass(frozen=True)
