@@ -64,6 +64,7 @@ TOKEN_CODE = (
     "core/templates",
     "core/data",
     "core/tokenizer.py",
+    "core/light_tokenizer.py",
     "core/preprocess",
     "core/preprocess.py",
     "core/quality",

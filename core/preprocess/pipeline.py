@@ -87,9 +87,9 @@ def prepare_dataset(
             return _result(config, folder, fingerprint, stored, True, started)
 
     if tokenizer is None:
-        from ftui.core.tokenizer import load_tokenizer
+        from ftui.core.light_tokenizer import load_light_tokenizer
 
-        tokenizer = load_tokenizer(config)
+        tokenizer = load_light_tokenizer(config)
     total, bad_rows = count_examples(config)
     train, validation, stats = tokenize_datasets(config, tokenizer, total, progress)
     stats.bad_rows = bad_rows

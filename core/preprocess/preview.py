@@ -46,9 +46,9 @@ def preview_examples(config: Any, count: int, tokenizer: Any = None) -> list[Pre
     from ftui.core.data import BadRowLog, iter_examples
 
     if tokenizer is None:
-        from ftui.core.tokenizer import load_tokenizer
+        from ftui.core.light_tokenizer import load_light_tokenizer
 
-        tokenizer = load_tokenizer(config)
+        tokenizer = load_light_tokenizer(config)
     items: list[PreviewItem] = []
     for entry, job in jobs_for(config, tokenizer):
         if len(items) >= count:

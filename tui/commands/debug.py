@@ -43,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     if method_name(config) != SFT:
         return _preference(args, config)
+    from ftui.core.light_tokenizer import load_light_tokenizer
     from ftui.core.preprocess.tokenize_datasets import jobs_for
-    from ftui.core.tokenizer import load_tokenizer
 
-    tokenizer = load_tokenizer(config)
+    tokenizer = load_light_tokenizer(config)  # no transformers import once cached
     items = preview_examples(config, args.num_examples, tokenizer=tokenizer)
     for note in dict.fromkeys(n for _, job in jobs_for(config, tokenizer) for n in job.notes):
         print(f"note: {note}", file=sys.stderr)
