@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ftui.core.memory.constants import GIB
 from rich.text import Text
 from textual.widgets import Static
 
@@ -28,6 +27,8 @@ class HardwareView:
 def render_hardware(view: HardwareView | None) -> Text:
     if view is None:
         return Text("detecting hardware…", style="italic")
+    from ftui.core.memory.constants import GIB  # not at import: core.memory's package is not first-screen
+
     text = Text()
     if view.gpus:
         for index, gpu in enumerate(view.gpus):

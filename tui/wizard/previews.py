@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ftui.core.preprocess.stats import DatasetStats
 from ftui.tui.widgets.token_view import TokenRecord
+
+if TYPE_CHECKING:  # importing core.preprocess pulls in its pipeline: not needed for the first screen
+    from ftui.core.preprocess.stats import DatasetStats
 
 ASSISTANT_PARTS = ("assistant", "response", "output", "completion")
 

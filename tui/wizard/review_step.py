@@ -6,7 +6,6 @@ from pathlib import Path
 
 from ftui.tui.widgets.memory_panel import EstimateView, MemoryPanel
 from ftui.tui.wizard.step import StepPane
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -47,6 +46,8 @@ class ReviewStep(StepPane):
             self.refresh_review()
 
     def refresh_review(self) -> None:
+        from rich.syntax import Syntax  # pygments: only once the Review step shows
+
         yaml_text = self.yaml_text = self.backend.config_yaml(self.state)
         theme = "monokai" if self.app.current_theme.dark else "default"
         self.query_one("#yaml-view", Static).update(
