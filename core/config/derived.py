@@ -24,6 +24,12 @@ def effective_batch(micro_batch_size: int, gradient_accumulation_steps: int, num
     return micro_batch_size * gradient_accumulation_steps * num_processes
 
 
+def resolve_against(base: Path | str, value: str | Path) -> Path:
+    """A path from a config made absolute against `base` (absolute and `~` paths kept): the one rule."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path(base) / path
+
+
 class DerivedValues:
     """The derived values of `FtuiConfig` (its fields are declared in schema.py)."""
 
@@ -57,8 +63,7 @@ class DerivedValues:
 
     def resolve_path(self, value: str | Path) -> Path:
         """A path from the config made absolute against `base_dir` (absolute and `~` paths kept)."""
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
+        return resolve_against(self.base_dir, value)
 
     @property
     def attention(self) -> str | None:

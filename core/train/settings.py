@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ftui.core.config.derived import resolve_against
 from ftui.core.config.schema import default_of as _default
 from ftui.core.config.secrets import is_secret_key, without_secrets
 
@@ -121,8 +122,8 @@ class TrainSettings:
         return self.adapter == "qlora" or self.load_in_4bit or self.load_in_8bit
 
     def resolve_path(self, value: str) -> Path:
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else Path(self.config_dir) / path
+        """A config path against the YAML's folder, by the config's rule (core/config/derived.py)."""
+        return resolve_against(self.config_dir, value)
 
     @property
     def output_path(self) -> Path:
