@@ -80,6 +80,7 @@ def measure(axolotl: str, runs: int) -> dict:
     model_dir = tiny_model_path(mistral_tokenizer_path(), "tiny-llama-mistral")
     ftui = str(Path(sys.executable).parent / "ftui")
     results: dict = {"runs": runs, "rows": len(json.loads(DATA.read_text())), "pairs": {}}
+    results["load_average_start"] = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         counter = 0
@@ -110,7 +111,8 @@ def measure(axolotl: str, runs: int) -> dict:
                 f"  (target <= {TARGETS[pair]:.3f})"
             )
             results["pairs"][pair] = row
-    results["load_average"] = os.getloadavg()
+    results["load_average"] = os.getloadavg()  # at the end
+    results["cpus"] = os.cpu_count()
     return results
 
 
