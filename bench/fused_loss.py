@@ -6,7 +6,7 @@
 The case of issue 16: the embedded SmolLM2-135M, completion data (the shared C4 demo) packed to 2048-token
 rows, micro batch 2, LoRA r8 on q_proj/v_proj, no gradient checkpointing, fp32 on CPU. Each variant trains
 in its own fresh interpreter through ftui's runner (`run_training`, the same code `ftui train` runs), so its
-peak RSS (getrusage ru_maxrss of that process) is clean. Step time is the median of the steps after the
+peak RSS (getrusage ru_maxrss of that process, absolute: no baseline subtracted) is clean. Step time is the median of the steps after the
 first (the first pays for allocator warm-up); the first loss is step 1's. Targets: peak RSS fused <= 0.7x
 plain, step time <= 1.1x, first loss equal within 1e-3. Record results in docs/memory.md.
 """
