@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fake_trainer import loss_at, write_history
+from ftui.core.events import EventWriter
 from ftui.core.runs.listing import default_workspace, find_run_dirs, list_runs
 from ftui.core.runs.liveness import pid_alive
 from ftui.core.runs.state import RunState
@@ -38,6 +39,17 @@ def test_statuses_running_failed_stopped_died(tmp_path: Path) -> None:
     assert failed.status == "failed" and failed.error is not None and "OutOfMemoryError" in failed.error
     assert RunState(write_history(tmp_path / "s", 5, 20, end="stopped")).read_all().status == "stopped"
     assert RunState(write_history(tmp_path / "d", 5, 20, pid=_dead_pid())).read_all().status == "died"
+
+
+def test_a_run_that_ends_between_two_polls_is_finished_not_died(tmp_path: Path) -> None:
+    """The trainer writes `finished` and exits after the monitor's last poll: the next status read must not
+    call the run died (seen once in the suite: a demo Launch that finished showed DIED)."""
+    pid = _dead_pid()
+    run = write_history(tmp_path / "e", 5, 5, pid=pid)
+    state = RunState(run).read_all()
+    EventWriter(run, strict=True).emit("finished", step=5, final_loss=1.0, best_eval_loss=None,
+                                       output_dir=str(run), elapsed_s=1.0)
+    assert state.status == "finished"
 
 
 def test_poll_is_incremental_and_tolerates_partial_line(tmp_path: Path) -> None:

@@ -135,8 +135,15 @@ class RunState:
 
     @property
     def status(self) -> str:
-        """One of liveness.STATUSES, from the events and whether the run's processes live."""
-        return run_status(self.started, self.terminal, self.launch, self.events_seen)
+        """One of liveness.STATUSES, from the events and whether the run's processes live.
+
+        A process seen dead may have written its last event after the last poll and exited since: the rest
+        of the file is read before a run is called died (a read after the exit sees all it wrote)."""
+        status = run_status(self.started, self.terminal, self.launch, self.events_seen)
+        if status == "died":
+            self.poll(max_bytes=1 << 40)
+            status = run_status(self.started, self.terminal, self.launch, self.events_seen)
+        return status
 
     @property
     def active(self) -> bool:
