@@ -45,7 +45,7 @@ EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("run_id", "config", "estimate", "world_size", "device", "device_name", "precision", "loss_impl",
          "total_steps", "num_epochs", "steps_per_epoch", "resumed_from_step", "pid", "train_examples",
          "eval_examples", "packed", "trainable_params", "total_params", "trackers", "hub"),
-        ("method", "preference"),
+        ("method", "preference", "pid_since_boot"),
     ),
     "step": (
         ("step", "total_steps", "epoch", "loss", "lr", "grad_norm", "tokens_per_s", "trained_tokens_per_s",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ftui.core.errors import UserError
 from ftui.core.runs.layout import CONFIG_COPIES, LAUNCH_FILE, LAUNCH_LOG, MERGE_LOG, read_launch_info
-from ftui.core.runs.liveness import pid_alive, run_pids
+from ftui.core.runs.liveness import live_run_pids, since_boot
 
 CLI_MODULE = "ftui.tui.cli"  # the entry point of every ftui subprocess (pyproject: ftui = ftui.tui.cli:main)
 
@@ -136,6 +136,7 @@ def launch_training(
     process = _start(argv, run_path / LAUNCH_LOG, cwd=base, env=env)
     info = {
         "pid": process.pid,
+        "pid_since_boot": since_boot(process.pid),
         "command": argv,
         "config": str(Path(config_path).resolve()) if config_path else None,
         "started": time.time(),
@@ -149,7 +150,9 @@ def launch_training(
     return LaunchedRun(run_dir=run_path, command=argv, log_path=run_path / LAUNCH_LOG, process=process)
 
 
-def _start(argv: list[str], log_path: Path, *, cwd: Path | None, env: dict[str, str] | None) -> subprocess.Popen:
+def _start(
+    argv: list[str], log_path: Path, *, cwd: Path | None, env: dict[str, str] | None
+) -> subprocess.Popen:
     """Start `argv` in its own session, stdin detached, stdout and stderr appended to `log_path`."""
     child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with open(log_path, "ab") as log:
@@ -186,9 +189,7 @@ def signal_run(run_dir: str | Path, sig: int = signal.SIGTERM) -> int:
     rank of a multi-GPU run hears it; otherwise only that process does.
     """
     run_path = Path(run_dir)
-    for pid, not_before in run_pids(run_path):
-        if not pid_alive(pid, not_before):
-            continue
+    for pid in live_run_pids(run_path):
         try:
             if os.getpgid(pid) == pid and pid != os.getpgid(0):
                 os.killpg(pid, sig)

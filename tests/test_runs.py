@@ -12,7 +12,7 @@ import pytest
 from fake_trainer import loss_at, write_history
 from ftui.core.events import EventWriter
 from ftui.core.runs.listing import default_workspace, find_run_dirs, list_runs
-from ftui.core.runs.liveness import pid_alive
+from ftui.core.runs.liveness import pid_alive, run_status, since_boot
 from ftui.core.runs.state import RunState
 
 
@@ -47,8 +47,9 @@ def test_a_run_that_ends_between_two_polls_is_finished_not_died(tmp_path: Path) 
     pid = _dead_pid()
     run = write_history(tmp_path / "e", 5, 5, pid=pid)
     state = RunState(run).read_all()
-    EventWriter(run, strict=True).emit("finished", step=5, final_loss=1.0, best_eval_loss=None,
-                                       output_dir=str(run), elapsed_s=1.0)
+    EventWriter(run, strict=True).emit(
+        "finished", step=5, final_loss=1.0, best_eval_loss=None, output_dir=str(run), elapsed_s=1.0
+    )
     assert state.status == "finished"
 
 
@@ -112,6 +113,25 @@ def test_pid_alive() -> None:
     assert not pid_alive(_dead_pid())
     assert not pid_alive(None)
     assert not pid_alive(os.getpid(), not_before=0.0)  # created after the given time: a recycled pid
+
+
+def test_a_clock_stepped_forward_does_not_make_a_live_run_look_dead(monkeypatch) -> None:
+    """A VM resumed after a pause (or NTP) steps the wall clock: psutil's create_time moves with it, so a
+    running trainer looked created after its own record and the monitor called it died (seen in CI).
+    The record's seconds-since-boot do not move."""
+    import os
+
+    import psutil
+
+    now = time.time()
+    record = {"pid": os.getpid(), "time": now, "pid_since_boot": since_boot(os.getpid())}
+    real_boot_time = psutil._psplatform.boot_time
+    monkeypatch.setattr(psutil._psplatform, "boot_time", lambda: real_boot_time() + 120.0)
+    assert run_status(record, None, None, 1) == "running"
+    without = {k: v for k, v in record.items() if k != "pid_since_boot"}
+    assert run_status(without, None, None, 1) == "died"  # the wall-clock rule alone: what the bug was
+    recycled = {**record, "pid_since_boot": record["pid_since_boot"] - 60.0}
+    assert run_status(recycled, None, None, 1) == "died"  # another process under the same pid
 
 
 def test_replaced_events_file_starts_over(tmp_path: Path) -> None:
