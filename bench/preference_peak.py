@@ -2,10 +2,10 @@
 r8, all linear layers) against the live-tensor peak of TRL's second training step, measured as
 tests/test_memory_peak.py measures SFT (its TorchDispatchMode tracker, on the same tiny Llama, vocab 1000).
 
-    python bench/preference_peak.py [dpo orpo kto]
+    python bench/preference_peak.py [dpo orpo kto simpo] [--checkpointing]
 
 The trainer is ftui's (core/preference/trainers.trainer_class) fed pre-tokenized random rows: prompt 32 +
-answer 96 tokens, 2 examples a step, bf16. Prints measured, estimate and estimate/measured per method.
+answer 96 tokens, 2 examples a step, bf16. Prints measured, estimate and estimate/measured per method; tests/test_preference_peak.py holds the ratios.
 Measured numbers and the known gap: docs/preference.md ("Memory").
 """
 
@@ -38,7 +38,15 @@ def _rows(method: str) -> list[dict]:
     ]
 
 
+FAMILY = {"dpo": "dpo", "orpo": "orpo", "kto": "kto", "simpo": "cpo"}  # method -> TRL trainer family
+METHOD_ARGS = {"simpo": {"loss_type": "simpo", "simpo_gamma": 0.5, "cpo_alpha": 1.0}}  # as ftui passes them
+
+
 def _config_class(method: str):
+    if method == "simpo":
+        from trl.experimental.cpo import CPOConfig
+
+        return CPOConfig
     if method == "dpo":
         from trl import DPOConfig
 
@@ -52,7 +60,7 @@ def _config_class(method: str):
     return ORPOConfig
 
 
-def measure(method: str, out: Path) -> int:
+def measure(method: str, out: Path, checkpointing: bool = False) -> int:
     """Weights + optimizer states + buffers + the live-tensor peak of step 2 (TrainerCallback brackets it)."""
     import torch
     from datasets import Dataset
@@ -89,8 +97,10 @@ def measure(method: str, out: Path) -> int:
     args = _config_class(method)(
         output_dir=str(out), per_device_train_batch_size=MB, max_steps=2, use_cpu=True, bf16=True,
         report_to=[], save_strategy="no", optim="adamw_torch", max_grad_norm=1.0, remove_unused_columns=False,
+        gradient_checkpointing=checkpointing,  # TRL 1.16 defaults it to True; ftui passes the config's
+        **METHOD_ARGS.get(method, {}),
     )  # fmt: skip
-    trainer = trainer_class(method)(
+    trainer = trainer_class(FAMILY[method])(
         model=model, args=args, train_dataset=Dataset.from_list(_rows(method)),
         processing_class=AutoTokenizer.from_pretrained(embedded_model_dir(progress=False)),
         peft_config=LoraConfig(r=8, target_modules="all-linear"), callbacks=[track],
@@ -101,25 +111,28 @@ def measure(method: str, out: Path) -> int:
     return _bytes(m.parameters()) + _bytes(m.buffers()) + _bytes(track.states) + track.tracker.peak
 
 
-def estimate(method: str) -> int:
+def estimate(method: str, checkpointing: bool = False) -> int:
     from ftui.core.memory import EstimateInput, breakdown
     from ftui.core.models.facts import facts_from_config
 
     inp = EstimateInput(
-        lora_r=8, adapter="lora", micro_batch_size=MB, sequence_len=PROMPT + ANSWER, preference=method
-    )
+        lora_r=8, adapter="lora", micro_batch_size=MB, sequence_len=PROMPT + ANSWER, preference=method,
+        gradient_checkpointing=checkpointing, device="cpu",
+    )  # fmt: skip
     return breakdown(facts_from_config(CONFIG, "tiny", "local"), inp).peak_allocated_bytes
 
 
 def main() -> int:
     import tempfile
 
-    for method in sys.argv[1:] or ["dpo", "orpo", "kto"]:
+    checkpointing = "--checkpointing" in sys.argv
+    for method in [a for a in sys.argv[1:] if not a.startswith("--")] or list(FAMILY):
         with tempfile.TemporaryDirectory() as tmp:
-            real = measure(method, Path(tmp))
-        est = estimate(method)
+            real = measure(method, Path(tmp), checkpointing)
+        est = estimate(method, checkpointing)
         print(
-            f"{method}: measured {real / 2**20:.1f} MiB, estimate {est / 2**20:.1f} MiB, ratio {est / real:.2f}"
+            f"{method}{' (checkpointing)' if checkpointing else ''}: measured {real / 2**20:.1f} MiB, "
+            f"estimate {est / 2**20:.1f} MiB, ratio {est / real:.2f}"
         )
     return 0
 

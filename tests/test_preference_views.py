@@ -23,7 +23,14 @@ def test_estimator_counts_pairs_and_the_reference_model():
     dpo = _estimate(preference="dpo")
     # chosen + rejected: twice the rows for activations and logits
     assert dpo.components["activations"] == 2 * sft.components["activations"]
-    assert dpo.components["logits_and_loss"] == 2 * sft.components["logits_and_loss"]
+    orpo = _estimate(preference="orpo")  # TRL's ORPO keeps full logits: SFT's term for twice the rows
+    assert orpo.components["logits_and_loss"] == 2 * sft.components["logits_and_loss"]
+    # DPO scores tokens with TRL's fused LM head: one [4096 x 32768] bf16 tile, the fp32 hidden gradient and
+    # its cast, not the [tokens x vocab] logits (4096 tokens here)
+    tokens, hidden = 2 * 2 * 1024, 576
+    assert dpo.components["logits_and_loss"] == 4096 * 32768 * 2 + 6 * tokens * hidden
+    cpu = _estimate(preference="dpo", device="cpu")  # the torch fallback adds fp32 temporaries of the tile
+    assert cpu.components["logits_and_loss"] - dpo.components["logits_and_loss"] == 29 * 4096 * 32768
     # full fine-tune: a second copy of the weights as the reference
     assert dpo.components["reference_model"] == sft.components["base_weights"]
     assert _estimate(preference="dpo", precompute_ref_log_probs=True).components["reference_model"] == 0
@@ -142,6 +149,5 @@ async def test_settings_step_method_choice_writes_rl_and_shows_its_parameters(
         await settle(pilot)
         assert app.state.values.get("rl") == "dpo"
         assert screen.query_one("#row-rl_beta").display and not screen.query_one("#row-simpo_gamma").display
-        assert (
-            screen.query_one("#settings-memory", MemoryPanel).view.total_bytes > sft_total
-        )  # chosen + rejected
+        # chosen + rejected activations, and TRL's fused LM head instead of the [tokens x vocab] logits
+        assert screen.query_one("#settings-memory", MemoryPanel).view.total_bytes != sft_total

@@ -9,7 +9,7 @@ Weights, trainable adapters and optimizer states are present at all three. Pure 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ftui.core.memory.activations import ActivationMemory, activation_memory
@@ -115,7 +115,9 @@ def breakdown(facts: ModelFacts, inp: EstimateInput) -> MemoryEstimate:
     from ftui.core.memory import preference
 
     static = static_memory(facts, inp)
-    acts = activation_memory(facts, preference.activation_input(inp))
+    step_input = preference.activation_input(inp)
+    acts = activation_memory(facts, step_input)
+    acts = replace(acts, logits_peak=preference.logits_bytes(facts, step_input, acts.logits_peak))
     quantized = _shard(static.quantized_weights, inp, ("fsdp", "zero3"))
     weights = _shard(static.weights, inp, ("fsdp", "zero3"))
     adapters = _shard(static.adapters, inp, ("fsdp", "zero3"))

@@ -47,6 +47,9 @@ class EstimateInput:
     # cut_cross_entropy / liger_fused_linear_cross_entropy / chunked_cross_entropy: no [tokens x vocab] logits
     fused_loss: bool = False
     liger_kernels: tuple[str, ...] = ()  # liger-kernel kernels patched in: "rms_norm", "swiglu", "rope", ...
+    # Where the step runs: "cuda" (the estimate's target) or "cpu", where TRL's fused LM head runs its torch
+    # fallback instead of Triton and keeps fp32 temporaries of each logits tile (core/memory/preference.py).
+    device: str = "cuda"
 
     @property
     def shard_count(self) -> int:

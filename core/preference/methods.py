@@ -24,14 +24,19 @@ class Method:
     paired: bool  # chosen + rejected per example (KTO: one completion with a good/bad label)
     reference: bool  # compares against a frozen reference model (ORPO and SimPO do not)
     summary: str
+    # TRL 1.16 scores tokens with its fused LM head (trl add_fused_lm_head): no [tokens x vocab] logits, a tile
+    # buffer instead (core/memory/preference.py). DPO's and KTO's trainers do; CPO (SimPO) and ORPO keep logits.
+    fused_head: bool = False
 
 
 METHODS: dict[str, Method] = {
-    "dpo": Method("dpo", "DPO", "dpo", True, True, "direct preference optimization against a reference"),
-    "ipo": Method("ipo", "IPO", "dpo", True, True, "DPO with the identity (squared) preference loss"),
+    "dpo": Method(
+        "dpo", "DPO", "dpo", True, True, "direct preference optimization against a reference", True
+    ),
+    "ipo": Method("ipo", "IPO", "dpo", True, True, "DPO with the identity (squared) preference loss", True),
     "simpo": Method("simpo", "SimPO", "cpo", True, False, "reference-free, length-normalized margin loss"),
     "orpo": Method("orpo", "ORPO", "orpo", True, False, "SFT loss plus an odds-ratio preference term"),
-    "kto": Method("kto", "KTO", "kto", False, True, "unpaired good/bad completions (prospect theory)"),
+    "kto": Method("kto", "KTO", "kto", False, True, "unpaired good/bad completions (prospect theory)", True),
 }
 # Axolotl's other `rl:` values: read, and refused by `ftui train` as not supported (core/config/classify.py).
 OTHER_RL: tuple[str, ...] = ("grpo", "gdpo", "ebft")
