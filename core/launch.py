@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ftui.core.errors import UserError
 from ftui.core.runs.layout import CONFIG_COPIES, LAUNCH_FILE, LAUNCH_LOG, MERGE_LOG, read_launch_info
-from ftui.core.runs.liveness import live_run_pids, since_boot
+from ftui.core.runs.liveness import live_run_pids, process_identity
 
 CLI_MODULE = "ftui.tui.cli"  # the entry point of every ftui subprocess (pyproject: ftui = ftui.tui.cli:main)
 
@@ -135,8 +135,7 @@ def launch_training(
     )
     process = _start(argv, run_path / LAUNCH_LOG, cwd=base, env=env)
     info = {
-        "pid": process.pid,
-        "pid_since_boot": since_boot(process.pid),
+        **process_identity(process.pid),
         "command": argv,
         "config": str(Path(config_path).resolve()) if config_path else None,
         "started": time.time(),

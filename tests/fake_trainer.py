@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.events import EventWriter
-from ftui.core.runs.liveness import since_boot
+from ftui.core.runs.liveness import process_identity
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC: fixed times for deterministic pictures
 SECONDS_PER_STEP = 0.8
@@ -55,8 +55,7 @@ def started_event(total: int, pid: int, now: float, resumed_from: int = 0) -> di
         num_epochs=2,
         steps_per_epoch=max(1, total // 2),
         resumed_from_step=resumed_from,
-        pid=pid,
-        pid_since_boot=since_boot(pid),
+        **process_identity(pid),
         train_examples=400,
         eval_examples=20,
         packed=False,

@@ -32,6 +32,12 @@ def since_boot(pid: int | None) -> float | None:
         return None
 
 
+def process_identity(pid: int) -> dict[str, Any]:
+    """The fields a record (launch.json, run_started) keeps to find its process again: `pid` and
+    `pid_since_boot`, which tells a recycled pid apart whatever the wall clock did."""
+    return {"pid": pid, "pid_since_boot": since_boot(pid)}
+
+
 def pid_alive(
     pid: int | None, not_before: float | None = None, created_since_boot: float | None = None
 ) -> bool:

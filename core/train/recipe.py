@@ -256,7 +256,7 @@ def run_trainer(run: Run, built: Built, loaded: Loaded, data: TrainData, model: 
 
 def announce(run: Run, built: Built, loaded: Loaded, data: TrainData, model: Model, total_steps: int) -> None:
     """The `run_started` event (and the console's first line): what is trained, on what, how long."""
-    from ftui.core.runs.liveness import since_boot
+    from ftui.core.runs.liveness import process_identity
     from ftui.core.train.checkpoints import checkpoint_step
     from ftui.core.train.tracker_logging import tracker_places
 
@@ -279,8 +279,7 @@ def announce(run: Run, built: Built, loaded: Loaded, data: TrainData, model: Mod
         num_epochs=run.settings.num_epochs,
         steps_per_epoch=built.steps_per_epoch,
         resumed_from_step=resumed_from,
-        pid=os.getpid(),
-        pid_since_boot=since_boot(os.getpid()),
+        **process_identity(os.getpid()),
         train_examples=len(data.train),
         eval_examples=len(data.eval),
         packed=data.packed,
