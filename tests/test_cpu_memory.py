@@ -4,7 +4,7 @@ is a safe no-op where it does not apply."""
 from __future__ import annotations
 
 from ftui.core.packing import PackedCollator, pack_rows
-from ftui.core.train.cpu_memory import limit_heap_growth, share_float_mask
+from ftui.core.train.cpu_memory import FORCE_GQA_ENV, limit_heap_growth, native_gqa, share_float_mask
 
 
 def _model_and_batch():
@@ -53,6 +53,47 @@ def test_shared_float_mask_gives_the_same_loss_and_gradients_with_one_saved_mask
     assert torch.equal(loss, shared_loss)
     assert all(torch.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(grads, shared_grads, strict=True))
     assert len(masks) <= 1  # torch's own bool->float conversion saved one copy per layer
+
+
+def _saved_bytes(model, batch) -> tuple:
+    import torch
+
+    saved = []
+    model.zero_grad()
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        loss = model(**batch).loss
+    loss.backward()
+    storages = {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in saved}
+    return loss.detach(), [p.grad.clone() for p in model.parameters()], sum(storages.values())
+
+
+def test_native_gqa_keeps_kv_heads_unrepeated_with_the_same_loss_and_gradients(monkeypatch):
+    """Packed rows give SDPA a mask, and transformers then repeats k/v to all 4 heads (2 k/v heads here);
+    under native_gqa SDPA takes them as they are: less saved, same numbers; the variable is gone after."""
+    import os
+
+    import torch
+
+    monkeypatch.delenv(FORCE_GQA_ENV, raising=False)
+    model, batch = _model_and_batch()
+    share_float_mask(model)
+    loss, grads, repeated = _saved_bytes(model, batch)
+    with native_gqa():
+        gqa_loss, gqa_grads, native = _saved_bytes(model, batch)
+    assert FORCE_GQA_ENV not in os.environ
+    assert torch.allclose(loss, gqa_loss, rtol=1e-6)
+    assert all(torch.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(grads, gqa_grads, strict=True))
+    # per layer (3): k and v, [2 rows, 4 -> 2 heads, 8 tokens, 64] fp32: 2 of 4 heads not kept
+    assert repeated - native == 3 * 2 * (2 * (4 - 2) * 8 * 64 * 4)
+
+
+def test_native_gqa_leaves_the_users_setting(monkeypatch):
+    import os
+
+    monkeypatch.setenv(FORCE_GQA_ENV, "0")
+    with native_gqa():
+        assert os.environ[FORCE_GQA_ENV] == "0"
+    assert os.environ[FORCE_GQA_ENV] == "0"
 
 
 def test_heap_setting_respects_the_users_malloc_variables(monkeypatch):

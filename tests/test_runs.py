@@ -12,7 +12,7 @@ import pytest
 from fake_trainer import loss_at, write_history
 from ftui.core.events import EventWriter
 from ftui.core.runs.listing import default_workspace, find_run_dirs, list_runs
-from ftui.core.runs.liveness import pid_alive, run_status, since_boot
+from ftui.core.runs.liveness import pid_alive, process_identity, run_status
 from ftui.core.runs.state import RunState
 
 
@@ -119,19 +119,21 @@ def test_a_clock_stepped_forward_does_not_make_a_live_run_look_dead(monkeypatch)
     """A VM resumed after a pause (or NTP) steps the wall clock: psutil's create_time moves with it, so a
     running trainer looked created after its own record and the monitor called it died (seen in CI).
     The record's seconds-since-boot do not move."""
-    import os
-
     import psutil
 
-    now = time.time()
-    record = {"pid": os.getpid(), "time": now, "pid_since_boot": since_boot(os.getpid())}
-    real_boot_time = psutil._psplatform.boot_time
-    monkeypatch.setattr(psutil._psplatform, "boot_time", lambda: real_boot_time() + 120.0)
-    assert run_status(record, None, None, 1) == "running"
-    without = {k: v for k, v in record.items() if k != "pid_since_boot"}
-    assert run_status(without, None, None, 1) == "died"  # the wall-clock rule alone: what the bug was
-    recycled = {**record, "pid_since_boot": record["pid_since_boot"] - 60.0}
-    assert run_status(recycled, None, None, 1) == "died"  # another process under the same pid
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        record = {"time": time.time(), **process_identity(child.pid)}  # as launch.json / run_started
+        real_boot_time = psutil._psplatform.boot_time
+        monkeypatch.setattr(psutil._psplatform, "boot_time", lambda: real_boot_time() + 120.0)
+        assert run_status(record, None, None, 1) == "running"
+        without = {k: v for k, v in record.items() if k != "pid_since_boot"}
+        assert run_status(without, None, None, 1) == "died"  # the wall-clock rule alone: what the bug was
+        recycled = {**record, "pid_since_boot": record["pid_since_boot"] - 60.0}
+        assert run_status(recycled, None, None, 1) == "died"  # another process under the same pid
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_replaced_events_file_starts_over(tmp_path: Path) -> None:

@@ -96,9 +96,10 @@ def attention_core_bytes(facts: ModelFacts, inp: EstimateInput) -> float:
         if facts.family == "gemma2":  # attention-logit soft-capping keeps tanh's output too
             total += a * facts.num_heads * inp.sequence_len
         return total
-    # SDPA uses native GQA unless a mask is materialized (packing), which repeats k/v to every head;
-    # the kernel keeps its output (shared with o_proj's input) and an fp32 log-sum-exp per head.
-    kv_saved = q if (attention == "sdpa" and inp.sample_packing) else kv
+    # SDPA uses native GQA unless a mask is materialized (packing), which repeats k/v to every head (not
+    # on CPU runs: core/train/cpu_memory.native_gqa); the kernel keeps its output (shared with o_proj's
+    # input) and an fp32 log-sum-exp per head.
+    kv_saved = q if (attention == "sdpa" and inp.sample_packing and inp.device != "cpu") else kv
     return a * (q + 2 * kv_saved) + a * q + 4 * facts.num_heads
 
 

@@ -48,7 +48,8 @@ class EstimateInput:
     fused_loss: bool = False
     liger_kernels: tuple[str, ...] = ()  # liger-kernel kernels patched in: "rms_norm", "swiglu", "rope", ...
     # Where the step runs: "cuda" (the estimate's target) or "cpu", where TRL's fused LM head runs its torch
-    # fallback instead of Triton and keeps fp32 temporaries of each logits tile (core/memory/preference.py).
+    # fallback instead of Triton and keeps fp32 temporaries of each logits tile (core/memory/preference.py),
+    # and SDPA keeps k/v heads unrepeated even with a packing mask (core/train/cpu_memory.native_gqa).
     device: str = "cuda"
 
     @property

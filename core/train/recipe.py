@@ -241,14 +241,19 @@ def build(
 
 def run_trainer(run: Run, built: Built, loaded: Loaded, data: TrainData, model: Model) -> None:
     """`trainer.train()`, with `run_started` written when the Trainer begins."""
+    from contextlib import nullcontext
+
+    from ftui.core.train.cpu_memory import native_gqa
     from ftui.core.train.tracker_logging import finish_trackers
 
     def on_begin(state: Any) -> None:
         announce(run, built, loaded, data, model, state.max_steps)
 
     built.events.on_train_begin_hook = on_begin
+    on_cpu = loaded.precision.device == "cpu"
     try:
-        built.trainer.train(resume_from_checkpoint=loaded.checkpoint)
+        with native_gqa() if on_cpu else nullcontext():  # SDPA keeps k/v heads unrepeated (cpu_memory)
+            built.trainer.train(resume_from_checkpoint=loaded.checkpoint)
     finally:
         finish_trackers(built.trainer)  # the trackers' files are complete whether training ended or raised
     run.progress.step = built.trainer.state.global_step
