@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ftui.tui.commands.progress import ProgressBar
+
 USER_ERROR_EXIT = 2
 SHOW = 8
 
@@ -121,13 +123,13 @@ def run_audit(args: argparse.Namespace, needs_tokens: bool = True) -> Any:
         print(f"warning: {warning}", file=sys.stderr)
     config = loaded.config
     assertion = load_assertion(args.assertion, Path.cwd(), key="--assert") if args.assertion else None
-    with _Progress("auditing") as bar:
+    with ProgressBar("auditing") as bar:
         return audit_config(
             config,
             settings=_settings(args, config),
             assertion=assertion,
             use_tokens=needs_tokens and not args.no_tokens,
-            progress=bar.update,
+            progress=bar.update_fraction,
         )
 
 
@@ -217,26 +219,3 @@ def _critiques(args: argparse.Namespace) -> int:
         if c.critique:
             print(f"      {' '.join(c.critique.split())[:100]}")
     return 0
-
-
-class _Progress:
-    """A tqdm bar on stderr (percent of bytes read) fed by the audit's (rows, fraction) callbacks."""
-
-    def __init__(self, description: str) -> None:
-        self.description = description
-        self.bar: Any = None
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def update(self, rows: int, fraction: float | None) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=100, desc=self.description, unit="%", file=sys.stderr, disable=None)
-        self.bar.n = int(100 * (fraction or 0))
-        self.bar.set_postfix_str(f"{rows:,} rows", refresh=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from ftui.tui.commands.progress import ProgressBar
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", help="the YAML config (Axolotl keys)")
@@ -53,30 +55,6 @@ def _preference(config: Any, as_json: bool) -> int:
             f"(median {result['median_sequence']}); tokenized again when training starts (`ftui debug` shows them)"
         )
     return 0
-
-
-class ProgressBar:
-    """A tqdm bar on stderr fed by `progress(done, total)` callbacks; silent when stderr is not a terminal."""
-
-    def __init__(self, description: str) -> None:
-        self.description = description
-        self.bar: Any = None
-
-    def __enter__(self) -> ProgressBar:
-        return self
-
-    def update(self, done: int, total: int) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=self.description, unit="ex", file=sys.stderr, disable=None)
-        self.bar.total = total
-        self.bar.n = done
-        self.bar.refresh()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def format_summary(data: dict[str, Any], elapsed_s: float) -> str:

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftui.core.errors import UserError
 from ftui.tui.wizard.config_io import base_dir, config_yaml
 from ftui.tui.wizard.state import WizardState
+
+Refused = UserError  # what core raises for something the user can fix (shown in the view, never a traceback)
 
 
 @dataclass
@@ -33,19 +36,33 @@ def run_audit(
     tokenizer: Any,
     progress: Callable[[int, float | None], None],
     cancelled: Callable[[], bool],
-) -> AuditResult:
+) -> AuditResult | None:
     """Audit the wizard's datasets (with the wizard's tokenizer when it is loaded), then read the text of the
-    flagged rows and their partners for browsing."""
-    from ftui.core.quality import audit_config
+    flagged rows and their partners for browsing. None when `cancelled()` stopped it."""
+    from ftui.core.quality import AuditCancelled, audit_config
     from ftui.core.quality.browse import row_texts
 
     config = wizard_config(state)
-    report = audit_config(
-        config, tokenizer=tokenizer, use_tokens=tokenizer is not None, progress=progress, cancelled=cancelled
-    )
+    try:
+        report = audit_config(
+            config, tokenizer=tokenizer, use_tokens=tokenizer is not None, progress=progress, cancelled=cancelled
+        )
+    except AuditCancelled:
+        return None
     wanted = set(report.flags) | {f.partner for f in report.flags.values() if f.partner is not None}
     note = "" if tokenizer is not None else "token kinds skipped: the tokenizer is not loaded yet"
     return AuditResult(report, row_texts(report, wanted, cancelled), note)
+
+
+def length_histograms(report: Any) -> dict[str, Any]:
+    """Prompt and response length histograms over every file of the report (one file: its own stats)."""
+    if len(report.files) == 1:
+        return report.file_json(0)["stats"]
+    from ftui.core.quality.report import histogram
+
+    prompt = [v for f in report.files for v in f.prompt_lengths]
+    answer = [v for f in report.files for v in f.answer_lengths]
+    return {"prompt_length": histogram(prompt), "response_length": histogram(answer)}
 
 
 def curated_path(report: Any) -> Path:

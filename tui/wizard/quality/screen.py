@@ -91,8 +91,6 @@ class QualityScreen(Screen):
 
     @work(thread=True, exclusive=True, group="quality-audit", exit_on_error=False)
     def audit_worker(self) -> None:
-        from ftui.core.errors import UserError
-        from ftui.core.quality import AuditCancelled
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
@@ -103,15 +101,13 @@ class QualityScreen(Screen):
                 lambda rows, fraction: self.post_message(AuditProgress(rows, fraction)),
                 lambda: worker.is_cancelled,
             )
-        except AuditCancelled:
-            return
-        except UserError as err:
+        except adapter.Refused as err:
             self.post_message(AuditFinished(None, err.message + (f" ({err.hint})" if err.hint else "")))
             return
         except Exception as err:  # noqa: BLE001 - shown in the view, never a traceback
             self.post_message(AuditFinished(None, f"{type(err).__name__}: {err}"))
             return
-        if not worker.is_cancelled:
+        if result is not None and not worker.is_cancelled:
             self.post_message(AuditFinished(result))
 
     @on(AuditProgress)
@@ -163,14 +159,8 @@ class QualityScreen(Screen):
     def _fill_histogram(self) -> None:
         report = self.model.report
         unit = report.unit
-        data = report.file_json(0)["stats"] if len(report.files) == 1 else None
+        data = adapter.length_histograms(report)
         widget = self.query_one("#quality-histogram", Static)
-        if data is None:
-            from ftui.core.quality.report import histogram
-
-            prompt = [v for f in report.files for v in f.prompt_lengths]
-            answer = [v for f in report.files for v in f.answer_lengths]
-            data = {"prompt_length": histogram(prompt), "response_length": histogram(answer)}
         text = histogram_text(f"prompt ({unit})", data["prompt_length"])
         text.append("\n")
         text.append_text(histogram_text(f"response ({unit})", data["response_length"]))
@@ -262,14 +252,12 @@ class QualityScreen(Screen):
 
     @work(thread=True, exclusive=True, group="quality-write", exit_on_error=False)
     def write_worker(self, out: Path) -> None:
-        from ftui.core.errors import UserError
-
         model = self.model
         try:
             result = adapter.write_curated(
                 model.report, set(model.dropped_kinds), model.keep, model.drop, out
             )
-        except UserError as err:
+        except adapter.Refused as err:
             self.app.call_from_thread(self.notify, err.message, title="Cannot write", severity="error")
             return
         self.app.call_from_thread(self._written, out, result)
