@@ -1,4 +1,4 @@
-"""Byte and duration formatters, in one place: the monitor, the estimator, the wizard and the CLI print
+"""Byte, duration and parameter-count formatters, in one place: the monitor, the estimator, the wizard and the CLI print
 sizes and times the same way."""
 
 from __future__ import annotations
@@ -41,3 +41,14 @@ def format_bytes(value: float | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} TiB"
+
+
+def format_count(n: int, short: bool = False) -> str:
+    """Parameter counts: `1.50B`, `494.03M`, `12.00K` (the memory panel); `short=True` gives `1.5B`, `494M`,
+    enough digits to tell catalog sizes apart in a narrow column."""
+    if short:
+        return f"{n / 1e9:.1f}B" if n >= 1e9 else f"{n / 1e6:.0f}M"
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= size:
+            return f"{n / size:.2f}{unit}"
+    return str(n)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftui.core.data.report import BadRowLog
+from ftui.core.labels import IGNORE_INDEX
 from ftui.core.preference.methods import METHODS
 from ftui.core.preference.rows import PreferenceRow
 
@@ -67,7 +68,7 @@ def example_tokens(
             {
                 "text": SEPARATOR,
                 "id": -1,
-                "label": -100,
+                "label": IGNORE_INDEX,
                 "part": "separator",
                 "trained": False,
                 "special": True,

@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 from ftui.core.errors import UserError
+from ftui.core.labels import IGNORE_INDEX
 from ftui.core.train.fused_loss import linear_cross_entropy, normalize, shifted_targets
 
 
@@ -134,7 +135,7 @@ class FusedHead:
         labels: torch.Tensor,
         vocab_size: int | None = None,
         num_items_in_batch: Any = None,
-        ignore_index: int = -100,
+        ignore_index: int = IGNORE_INDEX,
         shift_labels: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> torch.Tensor:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ftui.core.units import format_count
 from ftui.core.units import gib as gb
 from rich.console import Group
 from rich.table import Table
@@ -38,13 +39,6 @@ class EstimateView:
     params: int | None = None
     trainable_params: int | None = None
     note: str = ""
-
-
-def human_count(n: int) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if n >= size:
-            return f"{n / size:.2f}{unit}"
-    return str(n)
 
 
 def stacked_bar(components: list[tuple[str, int]], width: int) -> Text:
@@ -86,9 +80,9 @@ class MemoryPanel(Static):
             return Text(view.note, style="italic")
         title = Text.assemble(("peak ", "dim"), (gb(view.total_bytes), "bold"))
         if view.params:
-            title.append(f"   params {human_count(view.params)}", style="dim")
+            title.append(f"   params {format_count(view.params)}", style="dim")
         if view.trainable_params is not None:
-            title.append(f"   trainable {human_count(view.trainable_params)}", style="dim")
+            title.append(f"   trainable {format_count(view.trainable_params)}", style="dim")
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column(justify="right")

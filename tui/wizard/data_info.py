@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.labels import IGNORE_INDEX
 from ftui.tui.widgets.token_view import records_from
 from ftui.tui.wizard.config_io import base_dir
 from ftui.tui.wizard.model_info import describe_error
@@ -240,7 +241,7 @@ def _preference_stats(
                 continue
             answer = max(tokens.chosen_ids, tokens.rejected_ids or [], key=len)
             collector.add(
-                tokens.prompt_ids + answer, [-100] * len(tokens.prompt_ids) + answer, bool(tokens.answer_cut)
+                tokens.prompt_ids + answer, [IGNORE_INDEX] * len(tokens.prompt_ids) + answer, bool(tokens.answer_cut)
             )
     except Exception as err:  # noqa: BLE001
         return StatsView(error=describe_error(err))

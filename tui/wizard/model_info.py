@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 from ftui.core.errors import UserError
+from ftui.core.units import format_count
 from ftui.tui.widgets.hardware_panel import GpuView, HardwareView
-from ftui.tui.widgets.memory_panel import human_count
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,6 @@ class CatalogRow:
     kind: str  # base / instruct
     context: str
     search_text: str
-
-
-def short_count(n: int) -> str:
-    """494M, 1.5B, 72.7B: enough digits to tell catalog sizes apart in a narrow column."""
-    if n >= 1e9:
-        return f"{n / 1e9:.1f}B"
-    return f"{n / 1e6:.0f}M"
 
 
 def describe_error(err: BaseException) -> str:
@@ -41,7 +34,7 @@ def catalog_rows() -> list[CatalogRow]:
     rows = []
     for name, facts in catalog().items():
         params = facts.params_published
-        size = short_count(params) if params else "?"
+        size = format_count(params, short=True) if params else "?"
         kind = "inst" if facts.instruct else "base"
         family = facts.family_label or facts.model_type
         context = (
@@ -74,7 +67,7 @@ def load_facts(name: str) -> Any:
 
 def facts_summary(facts: Any) -> str:
     kind = "instruct" if facts.instruct else "base"
-    params = f"{human_count(facts.params_published)} params, " if facts.params_published else ""
+    params = f"{format_count(facts.params_published)} params, " if facts.params_published else ""
     family = facts.family_label or facts.model_type
     return (
         f"{facts.name}: {family} {kind}, {params}{facts.num_layers} layers, hidden {facts.hidden_size}, "
