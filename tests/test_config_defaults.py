@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import MISSING, fields
 
 from ftui.core.config import FtuiConfig
-from ftui.core.config.schema import default_of
+from ftui.core.config.schema import WHEN_UNSET, default_of, effective_default
 from ftui.core.memory.inputs import EstimateInput
 from ftui.core.starter import SCHEMA_DEFAULTS_SHOWN, STARTER_CHOICES, starter_config
 from ftui.core.train.settings import TrainSettings
@@ -23,10 +23,18 @@ def _dataclass_defaults(cls: type) -> dict:
 
 
 def test_train_settings_defaults_are_the_schemas() -> None:
-    schema = _schema_defaults()
-    shared = {k: v for k, v in _dataclass_defaults(TrainSettings).items() if schema.get(k) is not None}
-    assert shared, "TrainSettings shares keys with the schema"
-    assert {k: schema[k] for k in shared} == shared
+    """Every TrainSettings default that is not None is core's effective default (schema, else WHEN_UNSET),
+    and every key of WHEN_UNSET is one TrainSettings reads with that value."""
+    effective = {k: effective_default(k) for k in FtuiConfig.model_fields}
+    mine = _dataclass_defaults(TrainSettings)
+    required = {k for k, f in FtuiConfig.model_fields.items() if f.is_required()}  # base_model: no default
+    shared = {k: v for k, v in mine.items() if k in effective and v is not None and k not in required}
+    assert len(shared) > 20, "TrainSettings shares keys with the schema"
+    assert {k: effective[k] for k in shared} == shared
+    assert {k: mine[k] for k in WHEN_UNSET} == WHEN_UNSET
+    assert all(default_of(k) is None for k in WHEN_UNSET), "WHEN_UNSET is only for keys the schema leaves None"
+    unset_literals = {k for k, v in shared.items() if effective[k] is None}
+    assert not unset_literals
 
 
 def test_a_plain_dict_trains_with_the_defaults_of_a_file() -> None:

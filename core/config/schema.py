@@ -273,3 +273,20 @@ def default_of(key: str) -> Any:
     None for a required key. A key that is not a field is a KeyError."""
     info = FtuiConfig.model_fields[key]
     return None if info.is_required() else info.get_default(call_default_factory=True)
+
+
+# Keys Axolotl's schema leaves unset (None) and what training does then: Axolotl's documented behaviour, kept
+# here beside the schema so the trainer and the docs read one table (docs/config.md "Defaults").
+WHEN_UNSET: dict[str, Any] = {
+    "lora_target_linear": False,
+    "loss_watchdog_patience": 3,  # Axolotl's LossWatchDogCallback: 3 steps
+    "eval_table_size": 0,  # no sample table
+    "eval_max_new_tokens": 128,  # Axolotl: "Default is 128"
+    "logging_steps": 1,  # every step
+}
+
+
+def effective_default(key: str) -> Any:
+    """What a run does when the config leaves `key` out: the schema's default, else `WHEN_UNSET`'s."""
+    value = default_of(key)
+    return WHEN_UNSET.get(key) if value is None else value

@@ -1,6 +1,5 @@
-"""The training settings read from a config (Axolotl keys). Their defaults are the schema's (`default_of`), so
-a plain dict without a key trains as a YAML file without it; the few values here are what the trainer does
-when a key the schema leaves unset (None) is not given.
+"""The training settings read from a config (Axolotl keys). Their defaults are core/config/schema.py's
+(`effective_default`), so a plain dict without a key trains as a YAML file without it.
 
 The runner takes either a validated `FtuiConfig` (pydantic) or a plain dict; everything it needs is copied
 into `TrainSettings` so the rest of core/train never cares which one it got, and unknown keys are kept in
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ftui.core.config.derived import resolve_against
-from ftui.core.config.schema import default_of as _default
+from ftui.core.config.schema import effective_default as _default
 from ftui.core.config.secrets import is_secret_key, without_secrets
 
 
@@ -42,7 +41,8 @@ def redact(value: Any) -> Any:
 
 @dataclass
 class TrainSettings:
-    """What the trainer reads; defaults are the schema's (`default_of`), literals only where the schema has None."""
+    """What the trainer reads; every default is core/config/schema.py's (`effective_default`: the schema's,
+    else `WHEN_UNSET` for keys Axolotl leaves None); None here means "off" or "not given"."""
 
     base_model: str = "embedded"
     tokenizer_config: str | None = None
@@ -54,7 +54,7 @@ class TrainSettings:
     lora_alpha: int = _default("lora_alpha")
     lora_dropout: float = _default("lora_dropout")
     lora_target_modules: list[str] | None = None
-    lora_target_linear: bool = False  # unset (None) in the schema: the trainer's value
+    lora_target_linear: bool = _default("lora_target_linear")
     lora_modules_to_save: list[str] | None = None
     sequence_len: int = _default("sequence_len")
     sample_packing: bool = _default("sample_packing")
@@ -85,11 +85,11 @@ class TrainSettings:
     seed: int = _default("seed")
     resume_from_checkpoint: Any = None
     loss_watchdog_threshold: float | None = None
-    loss_watchdog_patience: int | None = 3  # unset (None) in the schema: the trainer's value
-    eval_table_size: int = 0  # unset (None) in the schema: the trainer's value
-    eval_max_new_tokens: int = 128  # unset (None) in the schema: the trainer's value
+    loss_watchdog_patience: int | None = _default("loss_watchdog_patience")
+    eval_table_size: int = _default("eval_table_size")
+    eval_max_new_tokens: int = _default("eval_max_new_tokens")
     eval_assertions: str | None = None
-    logging_steps: int | float = 1  # unset in the schema: every step; a float < 1 is a fraction of the run
+    logging_steps: int | float = _default("logging_steps")  # a float < 1 is a fraction of the run
     fsdp: Any = None
     fsdp_config: dict[str, Any] | None = None
     deepspeed: Any = None  # path to a DeepSpeed JSON, or the dict itself

@@ -138,10 +138,13 @@ def base_dir(state: WizardState) -> Path:
 
 
 def schema_default(key: str) -> Any:
-    from ftui.core.config import FtuiConfig
+    """The schema's default (core's `default_of`); None for a key that is not a field (pseudo keys)."""
+    from ftui.core.config.schema import default_of
 
-    field = FtuiConfig.model_fields.get(key)
-    return None if field is None or field.is_required() else field.default
+    try:
+        return default_of(key)
+    except KeyError:
+        return None
 
 
 def default_save_path(state: WizardState) -> str:
