@@ -1,5 +1,5 @@
-"""Byte, duration and parameter-count formatters, in one place: the monitor, the estimator, the wizard and the CLI print
-sizes and times the same way."""
+"""Byte, duration and parameter-count formatters, in one place: the monitor, the estimator, the wizard and
+the CLI print sizes, times and counts the same way."""
 
 from __future__ import annotations
 

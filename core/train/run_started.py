@@ -9,10 +9,10 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ftui.core.train.data import TrainData
 from ftui.core.train.settings import config_to_dict, redact
 
 if TYPE_CHECKING:
+    from ftui.core.train.data import TrainData
     from ftui.core.train.recipe import Built, Loaded, Model, Run
 
 
