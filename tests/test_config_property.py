@@ -109,3 +109,29 @@ def test_valid_configs_round_trip(tmp_path_factory, lora_r, learning_rate, micro
     assert second == first
     assert math.isclose(second.learning_rate, learning_rate)
     assert second.extra_keys.get(extra_key, "kept") == first.extra_keys.get(extra_key, "kept")
+
+
+ODD_VALUES = [True, False, 3.5, -1, 0, {"a": 1}, [1, {"a": "b"}], ["x"], "", "zz", [], {}, [None], 10**30]
+VALID = {"base_model": "embedded", "datasets": [{"path": "d.jsonl", "type": "alpaca"}]}
+
+
+def test_every_key_with_every_odd_value_only_raises_config_error():
+    """Every schema key (top level, with and without `rl: dpo`, and in a dataset entry) given each value of
+    the wrong kind: a ConfigError or a config, never a TypeError (found by the property test above:
+    `dpo_loss_type: true` raised one)."""
+    for key in FIELDS:
+        for value in ODD_VALUES:
+            for extra in ({}, {"rl": "dpo"}):
+                load_only_config_errors(dump({**VALID, **extra, key: value}))
+    for key in DATASET_FIELDS:
+        for value in ODD_VALUES:
+            load_only_config_errors(dump({**VALID, "datasets": [{"path": "d.jsonl", "type": "alpaca", key: value}]}))
+
+
+def test_dpo_loss_type_of_the_wrong_kind_is_one_config_error():
+    try:
+        parse_config(dump({**VALID, "rl": "dpo", "dpo_loss_type": True}), source="fuzz.yml")
+    except ConfigError as err:
+        assert "dpo_loss_type" in str(err) and "list of them" in str(err)
+    else:
+        raise AssertionError("dpo_loss_type: true was accepted")

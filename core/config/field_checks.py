@@ -40,11 +40,14 @@ def rl_method(value: Any) -> Any:
 
 
 def dpo_losses(value: Any) -> Any:
+    """`dpo_loss_type:` one of TRL's loss names, or a list of them (TRL combines several)."""
     from ftui.core.preference.methods import DPO_LOSS_TYPES
 
     value = [value] if isinstance(value, str) else value
+    if value is not None and not isinstance(value, list):
+        raise ValueError(f"must be a DPO loss name or a list of them, not {value!r}")
     for name in value or []:
-        if name not in DPO_LOSS_TYPES:
+        if not isinstance(name, str) or name not in DPO_LOSS_TYPES:
             raise ValueError(unknown_choice("DPO loss type", str(name), DPO_LOSS_TYPES))
     return value
 
