@@ -145,3 +145,17 @@ async def test_flag_list_draws_only_visible_lines_of_100k_rows():
         await pilot.pause()
         assert flags.current == 99_999 and flags.scroll_offset.y >= 99_999 - 30
         assert flags.rendered_lines - drawn <= 2 * 30
+
+
+async def test_an_audit_that_cannot_run_says_why_in_the_view(tmp_path, monkeypatch, smollm_dir):
+    """A user error (the data file is gone) is one line in the status with core's message and hint; no
+    traceback, the view stays open."""
+    monkeypatch.chdir(tmp_path)
+    app = quality_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        (tmp_path / "data" / "train.jsonl").unlink()
+        screen = await open_quality(pilot)
+        status = str(screen.query_one("#quality-status", Static).render())
+        assert status.startswith("quality · cannot audit: "), status
+        assert "train.jsonl" in status and "(check `path:`" in status and "Traceback" not in status, status
+        assert pilot.app.screen is screen

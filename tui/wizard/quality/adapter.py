@@ -9,6 +9,7 @@ from typing import Any
 
 from ftui.core.errors import UserError
 from ftui.tui.wizard.config_io import base_dir, config_yaml
+from ftui.tui.wizard.model_info import describe_error as describe_error  # the view's error text
 from ftui.tui.wizard.state import WizardState
 
 Refused = UserError  # what core raises for something the user can fix (shown in the view, never a traceback)
@@ -44,8 +45,9 @@ def run_audit(
 
     config = wizard_config(state)
     try:
+        use_tokens = tokenizer is not None
         report = audit_config(
-            config, tokenizer=tokenizer, use_tokens=tokenizer is not None, progress=progress, cancelled=cancelled
+            config, tokenizer=tokenizer, use_tokens=use_tokens, progress=progress, cancelled=cancelled
         )
     except AuditCancelled:
         return None

@@ -101,11 +101,8 @@ class QualityScreen(Screen):
                 lambda rows, fraction: self.post_message(AuditProgress(rows, fraction)),
                 lambda: worker.is_cancelled,
             )
-        except adapter.Refused as err:
-            self.post_message(AuditFinished(None, err.message + (f" ({err.hint})" if err.hint else "")))
-            return
         except Exception as err:  # noqa: BLE001 - shown in the view, never a traceback
-            self.post_message(AuditFinished(None, f"{type(err).__name__}: {err}"))
+            self.post_message(AuditFinished(None, adapter.describe_error(err)))
             return
         if result is not None and not worker.is_cancelled:
             self.post_message(AuditFinished(result))
